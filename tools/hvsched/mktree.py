@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Build the series tree: a git repository whose first commit is the base
+kernel and whose following commits are the hvsched patches, one per entry of
+the series manifest (tools/hvsched/series/NN-*.txt).
+
+A manifest entry is a commit message (subject, blank line, body) followed by
+"Files:" lines.  Each listed path is either
+  - a new file of the overlay (added as it is in the overlay, minus the
+    evolution diffs of later patches, reverse-applied), or
+  - a diff ("P.patch" hook for an existing kernel file, or a
+    tools/hvsched/series/*.diff evolution diff of one of our files), applied
+    forward with git apply at that point of the series.
+The last commit must reproduce the overlay exactly; that is verified.
+
+Usage: mktree.py OVERLAY BASE TREE
+Prints one line per patch; exits non-zero with one "error:" line on failure.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Overlay paths that are orchestration, never part of the kernel tree.
+NOT_KERNEL = ('Makefile', 'README.md', '.gitignore', '.ci/', 'tools/hvsched/',
+              'build/')
+
+
+def die(msg):
+    print(f'mktree: error: {msg}', file=sys.stderr)
+    sys.exit(1)
+
+
+def git(tree, *args, inp=None, check=True):
+    r = subprocess.run(['git', '-C', tree] + list(args), input=inp,
+                       capture_output=True, text=True)
+    if check and r.returncode:
+        die(f'git {" ".join(args[:3])}: {r.stderr.strip() or r.stdout.strip()}')
+    return r.stdout
+
+
+def is_diff(path):
+    return path.endswith('.patch') or path.endswith('.diff')
+
+
+def diff_targets(text):
+    return sorted(set(re.findall(r'^\+\+\+ b/(\S+)', text, re.M)))
+
+
+def overlay_files(overlay):
+    out = git(overlay, 'ls-files', '--cached', '--others', '--exclude-standard')
+    return [f for f in out.split('\n')
+            if f and not f.startswith(NOT_KERNEL) and os.path.isfile(os.path.join(overlay, f))]
+
+
+def parse_manifest(overlay):
+    d = os.path.join(overlay, 'tools/hvsched/series')
+    patches = []
+    for name in sorted(os.listdir(d)):
+        if not re.match(r'\d+-.*\.txt$', name):
+            continue
+        text = open(os.path.join(d, name)).read()
+        files, msg = [], []
+        in_files = False
+        for line in text.split('\n'):
+            if line.startswith('Files:'):
+                in_files = True
+                files += line[len('Files:'):].split()
+            elif in_files and line.startswith((' ', '\t')):
+                files += line.split()
+            else:
+                in_files = False
+                msg.append(line)
+        message = '\n'.join(msg).strip() + '\n'
+        subject = message.split('\n', 1)[0]
+        if not re.match(r'^(mshv|Drivers: hv|Documentation|MAINTAINERS|selftests|tools|hyperv)[:/ ]', subject):
+            die(f'{name}: subject "{subject}" does not follow "mshv: ..." style')
+        if '\n\n' not in message or len(message.split('\n\n', 1)[1].strip()) < 20:
+            die(f'{name}: the commit message needs a real body')
+        if not files:
+            die(f'{name}: no Files: listed')
+        patches.append((name, message, files))
+    if not patches:
+        die(f'no patches in {d}')
+    return patches
+
+
+def reverse_apply(content, diffs, path):
+    """Return content with the given diffs (newest first) reverse-applied."""
+    with tempfile.TemporaryDirectory() as tmp:
+        f = os.path.join(tmp, path)
+        os.makedirs(os.path.dirname(f), exist_ok=True)
+        open(f, 'w').write(content)
+        subprocess.run(['git', 'init', '-q', tmp], check=True)
+        for dpath, dtext in diffs:
+            r = subprocess.run(['git', '-C', tmp, 'apply', '-R', '--include', path, '-'],
+                               input=dtext, capture_output=True, text=True)
+            if r.returncode:
+                die(f'{dpath} does not reverse-apply to the overlay {path}: {r.stderr.strip()}')
+        return open(f).read()
+
+
+def main():
+    overlay, base, tree = sys.argv[1:4]
+    patches = parse_manifest(overlay)
+    ofiles = overlay_files(overlay)
+
+    # Every overlay kernel file belongs to exactly one patch.
+    listed = {}
+    for name, _, files in patches:
+        for f in files:
+            if not os.path.isfile(os.path.join(overlay, f)):
+                die(f'{name} lists {f}, which is not in the overlay')
+            if f in listed:
+                die(f'{f} is listed by both {listed[f]} and {name}')
+            listed[f] = name
+    for f in ofiles:
+        if f not in listed:
+            die(f'overlay file {f} belongs to no patch of tools/hvsched/series')
+
+    # Identity of this tree: base stamp + manifest + overlay contents.
+    h = hashlib.sha256()
+    h.update(open(os.path.join(base, '.stamp'), 'rb').read())
+    for f in sorted(set(ofiles) | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
+                                   for n, _, _ in patches}):
+        h.update(f.encode() + b'\0' + open(os.path.join(overlay, f), 'rb').read())
+    h.update(open(os.path.abspath(__file__), 'rb').read())
+    ident = h.hexdigest()
+
+    stampf = os.path.join(tree, '.git', 'hvsched-ident')
+    if os.path.exists(stampf) and open(stampf).read() == ident:
+        print(f'tree: up to date ({len(patches)} patches)')
+        return
+
+    if not os.path.isdir(os.path.join(tree, '.git')) or \
+            subprocess.run(['git', '-C', tree, 'rev-parse', '-q', '--verify', 'refs/tags/base'],
+                           capture_output=True).returncode:
+        print('tree: importing the base (once)')
+        shutil.rmtree(tree, ignore_errors=True)
+        shutil.copytree(base, tree, symlinks=True)
+        git(tree, 'init', '-q')
+        git(tree, 'config', 'user.name', 'hvsched base')
+        git(tree, 'config', 'user.email', 'hvsched@localhost')
+        git(tree, 'config', 'core.autocrlf', 'false')
+        git(tree, 'add', '-A', '-f', '.')
+        stamp = open(os.path.join(base, '.stamp')).read().strip()
+        git(tree, 'commit', '-q', '--no-verify', '-m', stamp)
+        git(tree, 'tag', 'base')
+    if os.path.exists(stampf):
+        os.unlink(stampf)
+    git(tree, 'checkout', '-q', '-f', '-B', 'hvsched', 'base')
+    git(tree, 'clean', '-q', '-fdx', '-e', '.stamp')
+
+    author = os.environ.get('HVSCHED_AUTHOR', 'hvsched developers <hvsched@localhost>')
+    aname, amail = re.match(r'(.*?)\s*<(.*)>', author).groups()
+    env = dict(os.environ, GIT_AUTHOR_NAME=aname, GIT_AUTHOR_EMAIL=amail,
+               GIT_COMMITTER_NAME=aname, GIT_COMMITTER_EMAIL=amail,
+               GIT_AUTHOR_DATE='2026-01-01T00:00:00Z', GIT_COMMITTER_DATE='2026-01-01T00:00:00Z')
+
+    # Diffs per target path in series order, for reverse application.
+    diffs_by_target = {}
+    for idx, (name, _, files) in enumerate(patches):
+        for f in files:
+            if is_diff(f):
+                text = open(os.path.join(overlay, f)).read()
+                for t in diff_targets(text):
+                    diffs_by_target.setdefault(t, []).append((idx, f, text))
+
+    for idx, (name, message, files) in enumerate(patches):
+        for f in files:
+            src = os.path.join(overlay, f)
+            if is_diff(f):
+                r = subprocess.run(['git', '-C', tree, 'apply', '--index', '--whitespace=nowarn', '-'],
+                                   input=open(src).read(), capture_output=True, text=True)
+                if r.returncode:
+                    die(f'{f} ({name}) does not apply to the base: {r.stderr.strip()}')
+            else:
+                later = [(p, t) for i, p, t in diffs_by_target.get(f, []) if i > idx]
+                content = open(src).read()
+                if later:
+                    content = reverse_apply(content, list(reversed(later)), f)
+                dst = os.path.join(tree, f)
+                if os.path.exists(dst):
+                    die(f'{f} ({name}) already exists in the base: make it a {f}.patch hook')
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                open(dst, 'w').write(content)
+                shutil.copymode(src, dst)
+                git(tree, 'add', '-f', f)
+        signoff = f'Signed-off-by: {author}'
+        msg = message if signoff in message else message.rstrip('\n') + '\n\n' + signoff + '\n'
+        r = subprocess.run(['git', '-C', tree, 'commit', '-q', '--no-verify', '-F', '-'],
+                           input=msg, capture_output=True, text=True, env=env)
+        if r.returncode:
+            die(f'{name}: commit failed: {r.stderr.strip() or r.stdout.strip()}')
+        print(f'tree: [{idx + 1}/{len(patches)}] {message.split(chr(10), 1)[0]}')
+
+    # The end of the series must be the overlay, exactly.
+    for f in ofiles:
+        if is_diff(f):
+            continue
+        if open(os.path.join(tree, f), 'rb').read() != open(os.path.join(overlay, f), 'rb').read():
+            die(f'after the last patch {f} differs from the overlay')
+    open(stampf, 'w').write(ident)
+
+
+if __name__ == '__main__':
+    main()
