@@ -13,6 +13,10 @@ A manifest entry is a commit message (subject, blank line, body) followed by
     forward with git apply at that point of the series.
 The last commit must reproduce the overlay exactly; that is verified.
 
+"Maintainers:" lines (F: patterns) add entries for the files a patch adds
+to the series' own MAINTAINERS section (created by MAINTAINERS.patch), so
+every patch that adds files also updates MAINTAINERS.
+
 Usage: mktree.py OVERLAY BASE TREE
 Prints one line per patch; exits non-zero with one "error:" line on failure.
 """
@@ -64,16 +68,19 @@ def parse_manifest(overlay):
         if not re.match(r'\d+-.*\.txt$', name):
             continue
         text = open(os.path.join(d, name)).read()
-        files, msg = [], []
-        in_files = False
+        files, maint, msg = [], [], []
+        cur = None
         for line in text.split('\n'):
             if line.startswith('Files:'):
-                in_files = True
+                cur = files
                 files += line[len('Files:'):].split()
-            elif in_files and line.startswith((' ', '\t')):
-                files += line.split()
+            elif line.startswith('Maintainers:'):
+                cur = maint
+                maint += line[len('Maintainers:'):].split()
+            elif cur is not None and line.startswith((' ', '\t')):
+                cur += line.split()
             else:
-                in_files = False
+                cur = None
                 msg.append(line)
         message = '\n'.join(msg).strip() + '\n'
         subject = message.split('\n', 1)[0]
@@ -83,7 +90,7 @@ def parse_manifest(overlay):
             die(f'{name}: the commit message needs a real body')
         if not files:
             die(f'{name}: no Files: listed')
-        patches.append((name, message, files))
+        patches.append((name, message, files, maint))
     if not patches:
         die(f'no patches in {d}')
     return patches
@@ -104,6 +111,37 @@ def reverse_apply(content, diffs, path):
         return open(f).read()
 
 
+MAINT_SECTION = 'Hyper-V/Azure INTEGRATED SCHEDULER\n'
+
+
+def add_maintainers(tree, patterns, name):
+    """Add F: patterns, sorted, to the series' MAINTAINERS section."""
+    path = os.path.join(tree, 'MAINTAINERS')
+    text = open(path).read()
+    start = text.find(MAINT_SECTION)
+    if start < 0:
+        die(f'{name}: Maintainers: needs the section added by MAINTAINERS.patch first')
+    end = text.find('\n\n', start) + 1
+    lines = text[start:end].rstrip('\n').split('\n')
+    head = [ln for ln in lines if not ln.startswith('F:')]
+    fl = set(ln for ln in lines if ln.startswith('F:'))
+    for p in patterns:
+        fl.add(f'F:\t{p}')
+    text = text[:start] + '\n'.join(head + sorted(fl)) + '\n' + text[end:]
+    open(path, 'w').write(text)
+    git(tree, 'add', 'MAINTAINERS')
+
+
+def base_stamp(base):
+    """One line naming the base: the Debian package, or KSRC's version."""
+    f = os.path.join(base, '.stamp')
+    if os.path.exists(f):
+        return open(f).read().strip()
+    v = subprocess.run(['make', '-s', '-C', base, 'kernelversion'], capture_output=True,
+                       text=True).stdout.strip()
+    return f'base: KSRC={os.path.abspath(base)} (kernel {v or "unknown"})'
+
+
 def main():
     overlay, base, tree = sys.argv[1:4]
     patches = parse_manifest(overlay)
@@ -111,7 +149,7 @@ def main():
 
     # Every overlay kernel file belongs to exactly one patch.
     listed = {}
-    for name, _, files in patches:
+    for name, _, files, _ in patches:
         for f in files:
             if not os.path.isfile(os.path.join(overlay, f)):
                 die(f'{name} lists {f}, which is not in the overlay')
@@ -124,9 +162,10 @@ def main():
 
     # Identity of this tree: base stamp + manifest + overlay contents.
     h = hashlib.sha256()
-    h.update(open(os.path.join(base, '.stamp'), 'rb').read())
+    h.update(base_stamp(base).encode())
+    h.update(os.environ.get('HVSCHED_AUTHOR', '').encode())
     for f in sorted(set(ofiles) | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
-                                   for n, _, _ in patches}):
+                                   for n, _, _, _ in patches}):
         h.update(f.encode() + b'\0' + open(os.path.join(overlay, f), 'rb').read())
     h.update(open(os.path.abspath(__file__), 'rb').read())
     ident = h.hexdigest()
@@ -147,8 +186,7 @@ def main():
         git(tree, 'config', 'user.email', 'hvsched@localhost')
         git(tree, 'config', 'core.autocrlf', 'false')
         git(tree, 'add', '-A', '-f', '.')
-        stamp = open(os.path.join(base, '.stamp')).read().strip()
-        git(tree, 'commit', '-q', '--no-verify', '-m', stamp)
+        git(tree, 'commit', '-q', '--no-verify', '-m', base_stamp(base))
         git(tree, 'tag', 'base')
     if os.path.exists(stampf):
         os.unlink(stampf)
@@ -163,14 +201,14 @@ def main():
 
     # Diffs per target path in series order, for reverse application.
     diffs_by_target = {}
-    for idx, (name, _, files) in enumerate(patches):
+    for idx, (name, _, files, _) in enumerate(patches):
         for f in files:
             if is_diff(f):
                 text = open(os.path.join(overlay, f)).read()
                 for t in diff_targets(text):
                     diffs_by_target.setdefault(t, []).append((idx, f, text))
 
-    for idx, (name, message, files) in enumerate(patches):
+    for idx, (name, message, files, maint) in enumerate(patches):
         for f in files:
             src = os.path.join(overlay, f)
             if is_diff(f):
@@ -190,6 +228,8 @@ def main():
                 open(dst, 'w').write(content)
                 shutil.copymode(src, dst)
                 git(tree, 'add', '-f', f)
+        if maint:
+            add_maintainers(tree, maint, name)
         signoff = f'Signed-off-by: {author}'
         msg = message if signoff in message else message.rstrip('\n') + '\n\n' + signoff + '\n'
         r = subprocess.run(['git', '-C', tree, 'commit', '-q', '--no-verify', '-F', '-'],
@@ -205,6 +245,7 @@ def main():
         if open(os.path.join(tree, f), 'rb').read() != open(os.path.join(overlay, f), 'rb').read():
             die(f'after the last patch {f} differs from the overlay')
     open(stampf, 'w').write(ident)
+    open(os.path.join(tree, '.git', 'hvsched-base'), 'w').write(base_stamp(base) + '\n')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# series.sh [check] : generate the LKML series (git format-patch with a
+# cover letter) from the series tree into build/series/.  With "check":
+# the series applies to a clean base (git am), every patch passes
+# checkpatch --strict, and every patch builds, incrementally, in order.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tools/hvsched/lib.sh
+mode=${1:-}
+out=$B/series
+T=$B/tree
+
+rm -rf "$out.tmp"
+git -C "$T" format-patch -q --cover-letter --thread=shallow -o "$PWD/$out.tmp" base..hvsched ||
+	{ echo "series: error: git format-patch failed in $T" >&2; exit 1; }
+python3 - "$out.tmp/0000-cover-letter.patch" "$HV/series/cover-letter.txt" <<'PY'
+import sys
+p, c = sys.argv[1:3]
+text = open(p).read()
+cover = open(c).read().strip().split('\n', 1)
+text = text.replace('*** SUBJECT HERE ***', cover[0]).replace('*** BLURB HERE ***', cover[1].strip())
+open(p, 'w').write(text)
+PY
+rm -rf "$out" && mv "$out.tmp" "$out"
+n=$(ls "$out"/0*.patch | grep -vc 0000-cover)
+echo "series: $n patches and a cover letter in $out/"
+[ "$mode" = check ] || exit 0
+
+# 1. The series applies to a clean base with git am.
+wt=$B/apply-check
+git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"
+git -C "$T" worktree prune
+if git -C "$T" worktree add -q --detach "$PWD/$wt" base >/dev/null 2>&1 &&
+   git -C "$wt" -c user.name=check -c user.email=check@localhost am -q \
+	$(ls "$PWD/$out"/0*.patch | grep -v 0000-cover) > "$B/apply-check.log" 2>&1; then
+	record "series: $n patches apply to a clean base with git am" PASS
+else
+	record "series: $n patches apply to a clean base with git am" FAIL "see $B/apply-check.log"
+fi
+git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"; git -C "$T" worktree prune
+
+# 2. checkpatch --strict: no error, warning or check.
+for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
+	name=$(basename "$p" .patch)
+	abs=$(readlink -f "$p")
+	res=$(cd "$T" && perl scripts/checkpatch.pl --strict --terse --showfile -q "$abs" 2>&1)
+	if [ -z "$res" ]; then
+		record "checkpatch --strict $name" PASS
+	else
+		record "checkpatch --strict $name" FAIL "$(echo "$res" | head -n 1) ($(echo "$res" | wc -l) reports)"
+		echo "$res" | sed 's/^/      /' | head -n 20
+	fi
+done
+
+# 3. Every patch builds, in order, incrementally (the test configuration).
+i=0
+for c in $(git -C "$T" rev-list --reverse base..hvsched); do
+	i=$((i + 1))
+	subj=$(git -C "$T" log -1 --format=%s "$c")
+	git -C "$T" checkout -q --detach "$c"
+	if kbuild_test > "$B/patch-build-$i.log" 2>&1; then
+		record "patch $i/$n builds: $subj" PASS
+	else
+		record "patch $i/$n builds: $subj" FAIL "$(tail -n 3 "$B/patch-build-$i.log" | tr '\n' ' ')"
+	fi
+done
+git -C "$T" checkout -q hvsched
