@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # qemu-run.sh BZIMAGE INITRAMFS MODE LOG [TIMEOUT_S]
-# Boot the test guest under QEMU TCG: 4 vCPUs as 2 cores x 2 threads over
+# Boot the test guest under QEMU TCG: 4 vCPUs as 2 cores (one per socket) x 2 threads over
 # 2 NUMA nodes.  The console goes to LOG (and to stdout when VERBOSE=1).
 # A guest that hangs past TIMEOUT_S is killed: exit 124.  A guest that
 # powers off without printing HVSCHED-DONE (panic, crash) exits 1.
@@ -11,8 +11,8 @@ kernel=$1 initrd=$2 mode=$3 log=$4 tmo=${5:-1200}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-run: error: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 2; }
 mem=${QEMU_MEM:-3G}
 half=$(( ${mem%G} * 512 ))M
-args=(-machine q35 -cpu max -accel tcg,thread=multi -m "$mem"
-      -smp 4,sockets=1,cores=2,threads=2
+args=(-machine q35 -cpu max,+topoext -accel tcg,thread=multi -m "$mem"
+      -smp 4,sockets=2,cores=1,threads=2
       -object memory-backend-ram,id=m0,size=$half -object memory-backend-ram,id=m1,size=$half
       -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1
       -kernel "$kernel" -initrd "$initrd"

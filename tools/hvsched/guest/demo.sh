@@ -3,9 +3,13 @@
 # The hvsched demo scenario, run inside the test guest by `make demo`.
 echo "== hvsched demo =="
 echo "kernel: $(uname -r), CPUs: $(grep -c ^processor /proc/cpuinfo)"
+for c in /sys/devices/system/cpu/cpu[0-9]*; do
+	node=$(ls -d "$c"/node* 2>/dev/null | sed 's/.*node//')
+	echo "  ${c##*/}: node $node, core $(cat "$c"/topology/core_id), SMT siblings $(cat "$c"/topology/thread_siblings_list)"
+done
 echo
 echo "-- scheduler detection (dmesg) --"
-dmesg | grep -iE 'mshv|hyper-v|scheduler' | sed 's/^\[[^]]*\] //' | head -n 20
+dmesg | grep -E 'mshv|Hyper-V' | sed 's/^\[[^]]*\] //' | head -n 20
 echo
 if [ -r /sys/class/misc/mshv/scheduler_type ]; then
 	echo "scheduler type (sysfs): $(cat /sys/class/misc/mshv/scheduler_type)"
