@@ -11,7 +11,7 @@ kernel=$1 initrd=$2 mode=$3 log=$4 tmo=${5:-1200}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-run: error: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 2; }
 mem=${QEMU_MEM:-3G}
 half=$(( ${mem%G} * 512 ))M
-args=(-machine q35 -cpu max,+topoext -accel tcg,thread=multi -m "$mem"
+args=(-machine q35 -cpu max,vendor=GenuineIntel -accel tcg,thread=multi -m "$mem"
       -smp 4,sockets=2,cores=1,threads=2
       -object memory-backend-ram,id=m0,size=$half -object memory-backend-ram,id=m1,size=$half
       -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1
