@@ -41,11 +41,12 @@ else
 fi
 git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"; git -C "$T" worktree prune
 
-# 2. checkpatch --strict: no error, warning or check.
+# 2. checkpatch --strict: no error, warning or check.  The kernel's Python
+#    helpers (spdxcheck.py) run with Debian's python3 and its modules.
 for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
 	name=$(basename "$p" .patch)
 	abs=$(readlink -f "$p")
-	res=$(cd "$T" && perl scripts/checkpatch.pl --strict --terse --showfile -q "$abs" 2>&1)
+	res=$(cd "$T" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --showfile -q "$abs" 2>&1)
 	if [ -z "$res" ]; then
 		record "checkpatch --strict $name" PASS
 	else
