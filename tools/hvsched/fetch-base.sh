@@ -30,17 +30,21 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 rm -rf "$APT" "$B/base.tmp"
 mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$B/base.tmp"
+APT=$(readlink -f "$APT")
 : > "$APT/sources.list"
 for s in $SUITES; do
 	echo "deb [signed-by=$keyring] $mirror $s main" >> "$APT/sources.list"
 done
-aptopts=(-o Dir::Etc::SourceList="$PWD/$APT/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	 -o Dir::State::Lists="$PWD/$APT/lists" -o Dir::Cache="$PWD/$APT/cache"
+aptopts=(-o Dir::Etc::SourceList="$APT/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	 -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
 	 -o Dir::State::Status=/dev/null -o APT::Get::List-Cleanup=0
 	 -o Acquire::Retries=2 -o Debug::NoLocking=1)
 echo "fetch-base: apt-get update (configured Debian mirror; suites: $SUITES)"
-apt-get -q "${aptopts[@]}" update > "$APT/update.log" 2>&1 ||
-	die "apt-get update failed against the configured Debian mirror (see $APT/update.log)"
+# A suite the mirror does not carry (any more) is not an error by itself:
+# only a mirror that answered for none of them is.
+apt-get -q "${aptopts[@]}" update > "$APT/update.log" 2>&1 || true
+ls "$APT"/lists/*_Packages* >/dev/null 2>&1 ||
+	die "the configured Debian mirror answered for none of the suites $SUITES (unreachable? see $APT/update.log)"
 ver=$(apt-cache "${aptopts[@]}" policy "$PKG" 2>/dev/null | awk '/Candidate:/{print $2}')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] ||
 	die "package $PKG is in none of the suites $SUITES on the configured mirror"
