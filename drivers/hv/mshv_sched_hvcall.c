@@ -46,7 +46,7 @@ static const union hv_input_vtl input_vtl_zero;
  * succeeded in either case allows us to reliably identify, if there is a
  * message to receive and deliver to VMM.
  */
-int
+static int
 mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
 {
 	struct hv_register_assoc explicit_suspend = {
@@ -91,7 +91,7 @@ mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
  * after VP is released from HV_REGISTER_EXPLICIT_SUSPEND in case of the
  * opposite order.
  */
-int mshv_vp_resume(struct mshv_vp *vp)
+static int mshv_vp_resume(struct mshv_vp *vp)
 {
 	struct hv_register_assoc suspend_regs[2] = {
 			{ .name = HV_REGISTER_INTERCEPT_SUSPEND },
@@ -103,7 +103,7 @@ int mshv_vp_resume(struct mshv_vp *vp)
 					count, input_vtl_zero, suspend_regs);
 }
 
-int
+static int
 mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 		 struct hv_output_dispatch_vp *res)
 {
@@ -149,7 +149,7 @@ mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 	return hv_result_to_errno(status);
 }
 
-int
+static int
 mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
 {
 	struct hv_register_assoc explicit_suspend = {
@@ -171,20 +171,20 @@ mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
 }
 
 #if IS_ENABLED(CONFIG_X86_64)
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+static u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
 {
 	if (!vp->vp_register_page)
 		return 0;
 	return vp->vp_register_page->interrupt_vectors.as_uint64;
 }
 #else
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+static u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
 {
 	return 0;
 }
 #endif
 
-bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
+static bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
 {
 	struct hv_stats_page **stats = vp->vp_stats_pages;
 	u64 *self_vp_cntrs = stats[HV_STATS_AREA_SELF]->data;
@@ -193,6 +193,15 @@ bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
 	return parent_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED] ||
 	       self_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED];
 }
+
+static const struct mshv_sched_ops mshv_sched_hvcall_ops = {
+	.dispatch_vp = mshv_vp_dispatch,
+	.clear_explicit_suspend = mshv_vp_clear_explicit_suspend,
+	.resume_vp = mshv_vp_resume,
+	.suspend_vp = mshv_suspend_vp,
+	.interrupt_pending = mshv_vp_interrupt_pending,
+	.dispatch_thread_blocked = mshv_vp_dispatch_thread_blocked,
+};
 
 static int mshv_root_scheduler_init(unsigned int cpu)
 {
@@ -233,6 +242,8 @@ static int mshv_root_scheduler_cleanup(unsigned int cpu)
 int mshv_sched_hvcall_init(struct device *dev)
 {
 	int ret;
+
+	mshv_sched_ops_register(&mshv_sched_hvcall_ops);
 
 	if (hv_scheduler_type != HV_SCHEDULER_TYPE_ROOT)
 		return 0;

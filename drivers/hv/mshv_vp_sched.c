@@ -11,11 +11,22 @@
 
 #include <linux/entry-virt.h>
 #include <linux/rseq.h>
+#include <linux/static_call.h>
 #include <linux/wait.h>
 #include <asm/mshyperv.h>
 
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
+
+#define MSHV_SCHED_OP(func)						\
+	DEFINE_STATIC_CALL_NULL(mshv_sched_##func,			\
+				*(((struct mshv_sched_ops *)0)->func));
+#include "mshv_sched_ops.h"
+
+#define mshv_sched_call(func) static_call(mshv_sched_##func)
+
+/* The registered backend; see mshv_sched_ops_register(). */
+static const struct mshv_sched_ops *mshv_sched_ops;
 
 /*
  * This function is used when VPs are scheduled by the hypervisor's
@@ -26,7 +37,7 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 	long ret;
 
 	/* Resume VP execution */
-	ret = mshv_vp_resume(vp);
+	ret = mshv_sched_call(resume_vp)(vp);
 	if (ret) {
 		vp_err(vp, "Failed to resume vp execution. %lx\n", ret);
 		return ret;
@@ -41,7 +52,7 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 		 * Otherwise the waiting was interrupted by a signal: suspend
 		 * the vCPU explicitly and copy message in flight (if any).
 		 */
-		ret = mshv_suspend_vp(vp, &message_in_flight);
+		ret = mshv_sched_call(suspend_vp)(vp, &message_in_flight);
 		if (ret)
 			return ret;
 
@@ -69,16 +80,16 @@ mshv_vp_wait_for_hv_kick(struct mshv_vp *vp)
 
 	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
 				       (vp->run.kicked_by_hv == 1 &&
-					!mshv_vp_dispatch_thread_blocked(vp)) ||
-				       mshv_vp_interrupt_pending(vp));
+					!mshv_sched_call(dispatch_thread_blocked)(vp)) ||
+				       mshv_sched_call(interrupt_pending)(vp));
 	if (ret)
 		return -EINTR;
 
 	trace_mshv_vp_wait_for_hv_kick(vp->vp_partition->pt_id,
 				       vp->vp_index,
 				       vp->run.kicked_by_hv,
-				       mshv_vp_dispatch_thread_blocked(vp),
-				       mshv_vp_interrupt_pending(vp));
+				       mshv_sched_call(dispatch_thread_blocked)(vp),
+				       mshv_sched_call(interrupt_pending)(vp));
 
 	vp->run.flags.root_sched_blocked = 0;
 	vp->run.kicked_by_hv = 0;
@@ -121,10 +132,10 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 		if (vp->run.flags.intercept_suspend)
 			flags |= HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND;
 
-		if (mshv_vp_interrupt_pending(vp))
+		if (mshv_sched_call(interrupt_pending)(vp))
 			flags |= HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION;
 
-		ret = mshv_vp_dispatch(vp, flags, &output);
+		ret = mshv_sched_call(dispatch_vp)(vp, flags, &output);
 		if (ret)
 			break;
 
@@ -149,7 +160,7 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 				 * Since the latter case is not yet supported,
 				 * simply clear it here.
 				 */
-				ret = mshv_vp_clear_explicit_suspend(vp);
+				ret = mshv_sched_call(clear_explicit_suspend)(vp);
 				if (ret)
 					break;
 
@@ -188,4 +199,19 @@ void mshv_vp_sched_kick(struct mshv_vp *vp)
 	atomic64_inc(&vp->run.vp_signaled_count);
 	vp->run.kicked_by_hv = 1;
 	wake_up(&vp->run.vp_suspend_queue);
+}
+
+const struct mshv_sched_ops *
+mshv_sched_ops_register(const struct mshv_sched_ops *ops)
+{
+	const struct mshv_sched_ops *old = mshv_sched_ops;
+
+#define MSHV_SCHED_OP(func)						\
+	WARN_ON(ops && !ops->func);					\
+	static_call_update(mshv_sched_##func, ops ? ops->func : NULL);
+#include "mshv_sched_ops.h"
+
+	mshv_sched_ops = ops;
+
+	return old;
 }

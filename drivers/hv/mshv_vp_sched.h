@@ -80,14 +80,61 @@ long mshv_vp_sched_run(struct mshv_vp *vp);
  */
 void mshv_vp_sched_kick(struct mshv_vp *vp);
 
-/* Hypercalls of the scheduler core, mshv_sched_hvcall.c */
+/**
+ * struct mshv_sched_ops - The hypervisor interface of the scheduler core
+ * @dispatch_vp: Run @vp on this CPU with HVCALL_DISPATCH_VP and the
+ *	HV_DISPATCH_VP_FLAG_* @flags until it stops; fill @res with the
+ *	dispatch state and event it stopped with.  Root scheduler only.
+ * @clear_explicit_suspend: Clear @vp's explicit suspend register.  Root
+ *	scheduler only.
+ * @resume_vp: Let the hypervisor's scheduler run @vp: clear its intercept
+ *	suspend register, then its explicit suspend register, in this order.
+ * @suspend_vp: Explicitly suspend @vp, then set @message_in_flight if an
+ *	intercept suspended it too (its message is still on its way).
+ * @interrupt_pending: Nonzero when an interrupt is pending for @vp.
+ * @dispatch_thread_blocked: True while the hypervisor counts @vp's
+ *	dispatch thread as blocked.
+ *
+ * The scheduler core calls these only through static calls, bound by
+ * mshv_sched_ops_register().  The operations returning int return 0 or a
+ * negative errno.  All are called in process context with interrupts and
+ * preemption enabled, by the task running the VP.  @interrupt_pending and
+ * @dispatch_thread_blocked are also evaluated as the condition of a wait,
+ * so they must not sleep.
+ */
+struct mshv_sched_ops {
+	int (*dispatch_vp)(struct mshv_vp *vp, u32 flags,
+			   struct hv_output_dispatch_vp *res);
+	int (*clear_explicit_suspend)(struct mshv_vp *vp);
+	int (*resume_vp)(struct mshv_vp *vp);
+	int (*suspend_vp)(const struct mshv_vp *vp, bool *message_in_flight);
+	u64 (*interrupt_pending)(struct mshv_vp *vp);
+	bool (*dispatch_thread_blocked)(struct mshv_vp *vp);
+};
 
 /**
- * mshv_sched_hvcall_init() - Set up the scheduler core's hypercalls
+ * mshv_sched_ops_register() - Bind the scheduler core to a backend
+ * @ops: the backend's operations, all set; NULL unbinds
+ *
+ * Points the scheduler core's static calls at @ops.  The production
+ * backend (mshv_sched_hvcall.c) registers itself at module init; a test
+ * backend can take its place and put the previous one back.  The caller
+ * guarantees that no VP runs meanwhile: there is no locking against
+ * mshv_vp_sched_run().
+ *
+ * Context: Process context; may sleep.
+ * Return: the previously registered operations, or NULL.
+ */
+const struct mshv_sched_ops *
+mshv_sched_ops_register(const struct mshv_sched_ops *ops);
+
+/**
+ * mshv_sched_hvcall_init() - Register the production backend
  * @dev: the mshv device, for messages
  *
- * Allocates the per-CPU HVCALL_DISPATCH_VP buffers when the hypervisor uses
- * the root scheduler.  Must be called after retrieving the scheduler type.
+ * Binds the scheduler core to the hypercalls and, when the hypervisor uses
+ * the root scheduler, allocates the per-CPU HVCALL_DISPATCH_VP buffers.
+ * Must be called after retrieving the scheduler type.
  *
  * Return: 0 or a negative errno.
  */
@@ -97,62 +144,5 @@ int mshv_sched_hvcall_init(struct device *dev);
  * mshv_sched_hvcall_exit() - Undo mshv_sched_hvcall_init()
  */
 void mshv_sched_hvcall_exit(void);
-
-/**
- * mshv_vp_dispatch() - Dispatch a VP on this CPU (HVCALL_DISPATCH_VP)
- * @vp: the VP
- * @flags: HV_DISPATCH_VP_FLAG_*
- * @res: filled with the dispatch state and event the VP stopped with
- *
- * Return: 0 or a negative errno.
- */
-int mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
-		     struct hv_output_dispatch_vp *res);
-
-/**
- * mshv_vp_clear_explicit_suspend() - Clear a VP's explicit suspend register
- * @vp: the VP
- *
- * Return: 0 or a negative errno.
- */
-int mshv_vp_clear_explicit_suspend(struct mshv_vp *vp);
-
-/**
- * mshv_vp_resume() - Let the hypervisor's scheduler run a VP
- * @vp: the VP
- *
- * Clears the VP's intercept suspend and explicit suspend registers.
- *
- * Return: 0 or a negative errno.
- */
-int mshv_vp_resume(struct mshv_vp *vp);
-
-/**
- * mshv_suspend_vp() - Explicitly suspend a VP
- * @vp: the VP
- * @message_in_flight: set when an intercept suspended the VP too, so a
- *	message is on its way to the root
- *
- * Return: 0 or a negative errno.
- */
-int mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight);
-
-/**
- * mshv_vp_interrupt_pending() - Is an interrupt pending for a VP?
- * @vp: the VP
- *
- * Return: the pending interrupt vectors of @vp's register page; nonzero
- * when an interrupt is pending.
- */
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp);
-
-/**
- * mshv_vp_dispatch_thread_blocked() - Is a VP's dispatch thread blocked?
- * @vp: the VP
- *
- * Return: true while the hypervisor counts the VP's dispatch thread as
- * blocked.
- */
-bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp);
 
 #endif /* _MSHV_VP_SCHED_H_ */
