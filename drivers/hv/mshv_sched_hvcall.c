@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <asm/mshyperv.h>
 
+#include "mshv.h"
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
 
