@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 
+struct attribute_group;
 struct device;
 struct mshv_vp;
 struct hv_output_dispatch_vp;
@@ -144,5 +145,39 @@ int mshv_sched_hvcall_init(struct device *dev);
  * mshv_sched_hvcall_exit() - Undo mshv_sched_hvcall_init()
  */
 void mshv_sched_hvcall_exit(void);
+
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+/* The scheduler type in force, for userspace: mshv_sched_type.c */
+
+/**
+ * mshv_sched_type() - The scheduler that runs guest VPs
+ *
+ * Return: the MSHV_SCHEDULER_* value (include/uapi/linux/mshv.h) of the
+ * scheduler type in force, or 0 before the driver has determined it.
+ */
+u32 mshv_sched_type(void);
+
+/**
+ * mshv_sched_type_name() - The name userspace sees for a scheduler type
+ * @type: an MSHV_SCHEDULER_* value
+ *
+ * Return: "classic", "classic-smt", "core", "root" or "integrated"; NULL
+ * for any other @type.
+ */
+const char *mshv_sched_type_name(u32 type);
+
+/**
+ * mshv_ioctl_check_extension() - MSHV_CHECK_EXTENSION on /dev/mshv
+ * @user_arg: user pointer to the __u32 MSHV_CAP_* to check
+ *
+ * Return: the value of the capability; MSHV_CAP_SCHEDULER_TYPE gives
+ * mshv_sched_type().  0 for a capability this driver does not know;
+ * -EFAULT when @user_arg cannot be read.
+ */
+long mshv_ioctl_check_extension(void __user *user_arg);
+
+/* Attributes of the mshv device: scheduler_type */
+extern const struct attribute_group *mshv_sched_groups[];
+#endif
 
 #endif /* _MSHV_VP_SCHED_H_ */
