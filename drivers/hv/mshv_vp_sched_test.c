@@ -199,7 +199,7 @@ static int runner_fn(void *data)
 		r->preempt_count[i] = preempt_count();
 		/* The VMM handles its signal before it runs the VP again. */
 		flush_signals(current);
-		complete(&r->done[i]);
+		complete_all(&r->done[i]);
 	}
 
 	return 0;
