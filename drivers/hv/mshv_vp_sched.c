@@ -20,8 +20,17 @@
 
 #define MSHV_SCHED_OP(func)						\
 	DEFINE_STATIC_CALL_NULL(mshv_sched_##func,			\
-				*(((struct mshv_sched_ops *)0)->func));
+		*(typeof_member(struct mshv_sched_ops, func))NULL)
 #include "mshv_sched_ops.h"
+
+/* mshv_sched_ops.h lists as many operations as struct mshv_sched_ops has. */
+struct mshv_sched_ops_count {
+#define MSHV_SCHED_OP(func) char func
+#include "mshv_sched_ops.h"
+};
+
+static_assert(sizeof(struct mshv_sched_ops_count) ==
+	      sizeof(struct mshv_sched_ops) / sizeof(void *));
 
 #define mshv_sched_call(func) static_call(mshv_sched_##func)
 
@@ -204,12 +213,19 @@ void mshv_vp_sched_kick(struct mshv_vp *vp)
 const struct mshv_sched_ops *
 mshv_sched_ops_register(const struct mshv_sched_ops *ops)
 {
+	static const struct mshv_sched_ops none;
 	const struct mshv_sched_ops *old = mshv_sched_ops;
+	const struct mshv_sched_ops *o = ops ?: &none;
 
-#define MSHV_SCHED_OP(func)						\
-	WARN_ON(ops && !ops->func);					\
-	static_call_update(mshv_sched_##func, ops ? ops->func : NULL);
-#include "mshv_sched_ops.h"
+	/* One update per operation of mshv_sched_ops.h */
+	static_call_update(mshv_sched_dispatch_vp, o->dispatch_vp);
+	static_call_update(mshv_sched_clear_explicit_suspend,
+			   o->clear_explicit_suspend);
+	static_call_update(mshv_sched_resume_vp, o->resume_vp);
+	static_call_update(mshv_sched_suspend_vp, o->suspend_vp);
+	static_call_update(mshv_sched_interrupt_pending, o->interrupt_pending);
+	static_call_update(mshv_sched_dispatch_thread_blocked,
+			   o->dispatch_thread_blocked);
 
 	mshv_sched_ops = ops;
 
