@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2024, Microsoft Corporation.
+ *
+ * VP scheduler core of the mshv_root driver: the loops that run a guest VP
+ * for MSHV_RUN_VP, under the root scheduler and under the hypervisor's
+ * schedulers.  See mshv_vp_sched.h for the interface and its locking rules.
+ *
+ * Authors: Microsoft Linux virtualization team
+ */
+
+#include <linux/entry-virt.h>
+#include <linux/rseq.h>
+#include <linux/static_call.h>
+#include <linux/wait.h>
+#include <asm/mshyperv.h>
+
+#include "mshv_root.h"
+#include "mshv_vp_sched.h"
+
+#define MSHV_SCHED_OP(func)						\
+	DEFINE_STATIC_CALL_NULL(mshv_sched_##func,			\
+		*(typeof_member(struct mshv_sched_ops, func))NULL)
+#include "mshv_sched_ops.h"
+
+/* mshv_sched_ops.h lists as many operations as struct mshv_sched_ops has. */
+struct mshv_sched_ops_count {
+#define MSHV_SCHED_OP(func) char func
+#include "mshv_sched_ops.h"
+};
+
+static_assert(sizeof(struct mshv_sched_ops_count) ==
+	      sizeof(struct mshv_sched_ops) / sizeof(void *));
+
+#define mshv_sched_call(func) static_call(mshv_sched_##func)
+
+/* The registered backend; see mshv_sched_ops_register(). */
+static const struct mshv_sched_ops *mshv_sched_ops;
+
+/*
+ * This function is used when VPs are scheduled by the hypervisor's
+ * scheduler.
+ */
+static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
+{
+	long ret;
+
+	/* Resume VP execution */
+	ret = mshv_sched_call(resume_vp)(vp);
+	if (ret) {
+		vp_err(vp, "Failed to resume vp execution. %lx\n", ret);
+		return ret;
+	}
+
+	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
+				       vp->run.kicked_by_hv == 1);
+	if (ret) {
+		bool message_in_flight;
+
+		/*
+		 * Otherwise the waiting was interrupted by a signal: suspend
+		 * the vCPU explicitly and copy message in flight (if any).
+		 */
+		ret = mshv_sched_call(suspend_vp)(vp, &message_in_flight);
+		if (ret)
+			return ret;
+
+		/* Return if no message in flight */
+		if (!message_in_flight)
+			return -EINTR;
+
+		/* Wait for the message in flight. */
+		wait_event(vp->run.vp_suspend_queue, vp->run.kicked_by_hv == 1);
+	}
+
+	/*
+	 * Reset the flag to make the wait_event call above work
+	 * next time.
+	 */
+	vp->run.kicked_by_hv = 0;
+
+	return 0;
+}
+
+static int
+mshv_vp_wait_for_hv_kick(struct mshv_vp *vp)
+{
+	int ret;
+
+	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
+				       (vp->run.kicked_by_hv == 1 &&
+					!mshv_sched_call(dispatch_thread_blocked)(vp)) ||
+				       mshv_sched_call(interrupt_pending)(vp));
+	if (ret)
+		return -EINTR;
+
+	trace_mshv_vp_wait_for_hv_kick(vp->vp_partition->pt_id,
+				       vp->vp_index,
+				       vp->run.kicked_by_hv,
+				       mshv_sched_call(dispatch_thread_blocked)(vp),
+				       mshv_sched_call(interrupt_pending)(vp));
+
+	vp->run.flags.root_sched_blocked = 0;
+	vp->run.kicked_by_hv = 0;
+
+	return 0;
+}
+
+/* Must be called with interrupts enabled */
+static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
+{
+	long ret;
+
+	if (vp->run.flags.root_sched_blocked) {
+		/*
+		 * Dispatch state of this VP is blocked. Need to wait
+		 * for the hypervisor to clear the blocked state before
+		 * dispatching it.
+		 */
+		ret = mshv_vp_wait_for_hv_kick(vp);
+		if (ret)
+			return ret;
+	}
+
+	do {
+		u32 flags = 0;
+		struct hv_output_dispatch_vp output;
+
+		if (__xfer_to_guest_mode_work_pending()) {
+			ret = xfer_to_guest_mode_handle_work();
+
+			trace_mshv_xfer_to_guest_mode_work(vp->vp_partition->pt_id,
+							   vp->vp_index,
+							   read_thread_flags(),
+							   ret);
+
+			if (ret)
+				break;
+		}
+
+		if (vp->run.flags.intercept_suspend)
+			flags |= HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND;
+
+		if (mshv_sched_call(interrupt_pending)(vp))
+			flags |= HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION;
+
+		ret = mshv_sched_call(dispatch_vp)(vp, flags, &output);
+		if (ret)
+			break;
+
+		vp->run.flags.intercept_suspend = 0;
+
+		if (output.dispatch_state == HV_VP_DISPATCH_STATE_BLOCKED) {
+			if (output.dispatch_event ==
+						HV_VP_DISPATCH_EVENT_SUSPEND) {
+				/*
+				 * TODO: remove the warning once VP canceling
+				 *	 is supported
+				 */
+				WARN_ONCE(atomic64_read(&vp->run.vp_signaled_count),
+					  "%s: vp#%d: unexpected explicit suspend\n",
+					  __func__, vp->vp_index);
+				/*
+				 * Need to clear explicit suspend before
+				 * dispatching.
+				 * Explicit suspend is either:
+				 * - set right after the first VP dispatch or
+				 * - set explicitly via hypercall
+				 * Since the latter case is not yet supported,
+				 * simply clear it here.
+				 */
+				ret = mshv_sched_call(clear_explicit_suspend)(vp);
+				if (ret)
+					break;
+
+				ret = mshv_vp_wait_for_hv_kick(vp);
+				if (ret)
+					break;
+			} else {
+				vp->run.flags.root_sched_blocked = 1;
+				ret = mshv_vp_wait_for_hv_kick(vp);
+				if (ret)
+					break;
+			}
+		} else {
+			/* HV_VP_DISPATCH_STATE_READY */
+			if (output.dispatch_event ==
+						HV_VP_DISPATCH_EVENT_INTERCEPT)
+				vp->run.flags.intercept_suspend = 1;
+		}
+	} while (!vp->run.flags.intercept_suspend);
+
+	rseq_virt_userspace_exit();
+
+	return ret;
+}
+
+long mshv_vp_sched_run(struct mshv_vp *vp)
+{
+	if (hv_scheduler_type == HV_SCHEDULER_TYPE_ROOT)
+		return mshv_run_vp_with_root_scheduler(vp);
+
+	return mshv_run_vp_with_hyp_scheduler(vp);
+}
+
+void mshv_vp_sched_kick(struct mshv_vp *vp)
+{
+	atomic64_inc(&vp->run.vp_signaled_count);
+	vp->run.kicked_by_hv = 1;
+	wake_up(&vp->run.vp_suspend_queue);
+}
+
+const struct mshv_sched_ops *
+mshv_sched_ops_register(const struct mshv_sched_ops *ops)
+{
+	static const struct mshv_sched_ops none;
+	const struct mshv_sched_ops *old = mshv_sched_ops;
+	const struct mshv_sched_ops *o = ops ?: &none;
+
+	/* One update per operation of mshv_sched_ops.h */
+	static_call_update(mshv_sched_dispatch_vp, o->dispatch_vp);
+	static_call_update(mshv_sched_clear_explicit_suspend,
+			   o->clear_explicit_suspend);
+	static_call_update(mshv_sched_resume_vp, o->resume_vp);
+	static_call_update(mshv_sched_suspend_vp, o->suspend_vp);
+	static_call_update(mshv_sched_interrupt_pending, o->interrupt_pending);
+	static_call_update(mshv_sched_dispatch_thread_blocked,
+			   o->dispatch_thread_blocked);
+
+	mshv_sched_ops = ops;
+
+	return old;
+}

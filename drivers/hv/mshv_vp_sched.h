@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (c) 2024, Microsoft Corporation.
+ *
+ * VP scheduler core of the mshv_root driver: runs a guest virtual processor
+ * (VP) on behalf of MSHV_RUN_VP.
+ */
+
+#ifndef _MSHV_VP_SCHED_H_
+#define _MSHV_VP_SCHED_H_
+
+#include <linux/types.h>
+
+struct attribute_group;
+struct device;
+struct mshv_vp;
+struct hv_output_dispatch_vp;
+
+/**
+ * DOC: VP scheduler core
+ *
+ * mshv_vp_sched_run() runs a VP until the VP has a message for the VMM (an
+ * intercept), the calling task has a signal or other work to handle, or a
+ * hypercall fails.
+ *
+ * Under the root scheduler (hv_scheduler_type == HV_SCHEDULER_TYPE_ROOT; on
+ * an L1VH that is the integrated scheduler) the calling task dispatches the
+ * VP itself with HVCALL_DISPATCH_VP, in a loop, and sleeps while the VP is
+ * blocked until the hypervisor kicks it.  Under the hypervisor's own
+ * schedulers (classic, core) the task resumes the VP and sleeps until the
+ * hypervisor kicks it because the VP was suspended on an intercept.
+ *
+ * The hypervisor kicks a VP with a SynIC scheduler message; mshv_synic.c
+ * calls mshv_vp_sched_kick() for every VP named in one.
+ *
+ * Locking rules for vp->run (struct mshv_vp, mshv_root.h):
+ *
+ * - mshv_vp_sched_run() runs for a VP in one task at a time: the caller
+ *   holds vp->vp_mutex.  It is called in process context with interrupts
+ *   enabled and may sleep.
+ * - run.flags.intercept_suspend and run.flags.root_sched_blocked are read
+ *   and written only by that task, in mshv_vp_sched_run().
+ * - run.flags.root_sched_dispatched is set by that task for the duration of
+ *   the dispatch hypercall, with preemption disabled.  The irqfd fast path
+ *   (mshv_try_assert_irq_fast()) reads it locklessly, from any context, as a
+ *   hint.  All flags share one word and only the VP's task writes it, so no
+ *   update is lost.
+ * - run.kicked_by_hv is set by mshv_vp_sched_kick(), from the SynIC message
+ *   interrupt handler on any CPU, before run.vp_suspend_queue is woken.  It
+ *   is cleared only by the task that waited for it on run.vp_suspend_queue,
+ *   after its wait condition held: the VP's task in mshv_vp_sched_run(), or
+ *   drain_vp_signals() at partition teardown, once no task runs the VP.  A
+ *   kick that arrives before the wait begins is not lost: the wait tests the
+ *   flag before sleeping.
+ * - run.vp_suspend_queue is woken by mshv_vp_sched_kick() and by the irqfd
+ *   fast path (an interrupt became pending for the VP; the waiter re-checks
+ *   its condition).
+ * - run.vp_signaled_count counts kicks; partition teardown compares it with
+ *   the hypervisor's count to drain kicks still in flight.
+ */
+
+/**
+ * mshv_vp_sched_run() - Run a VP until it has a message for the VMM
+ * @vp: the VP; the caller holds @vp->vp_mutex
+ *
+ * Context: Process context, interrupts enabled.  May sleep.
+ * Return: 0 when @vp stopped on an intercept (the message is in
+ * @vp->vp_intercept_msg_page), -EINTR when a signal interrupted the wait or
+ * the pending work, another negative errno when a hypercall failed.  In
+ * every case @vp can be run again by the next call.
+ */
+long mshv_vp_sched_run(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_sched_kick() - The hypervisor signalled a VP
+ * @vp: the VP
+ *
+ * Marks @vp kicked and wakes the task waiting for it in mshv_vp_sched_run().
+ *
+ * Context: Any context, including hard interrupt.
+ */
+void mshv_vp_sched_kick(struct mshv_vp *vp);
+
+/**
+ * struct mshv_sched_ops - The hypervisor interface of the scheduler core
+ * @dispatch_vp: Run @vp on this CPU with HVCALL_DISPATCH_VP and the
+ *	HV_DISPATCH_VP_FLAG_* @flags until it stops; fill @res with the
+ *	dispatch state and event it stopped with.  Root scheduler only.
+ * @clear_explicit_suspend: Clear @vp's explicit suspend register.  Root
+ *	scheduler only.
+ * @resume_vp: Let the hypervisor's scheduler run @vp: clear its intercept
+ *	suspend register, then its explicit suspend register, in this order.
+ * @suspend_vp: Explicitly suspend @vp, then set @message_in_flight if an
+ *	intercept suspended it too (its message is still on its way).
+ * @interrupt_pending: Nonzero when an interrupt is pending for @vp.
+ * @dispatch_thread_blocked: True while the hypervisor counts @vp's
+ *	dispatch thread as blocked.
+ *
+ * The scheduler core calls these only through static calls, bound by
+ * mshv_sched_ops_register().  The operations returning int return 0 or a
+ * negative errno.  All are called in process context with interrupts and
+ * preemption enabled, by the task running the VP.  @interrupt_pending and
+ * @dispatch_thread_blocked are also evaluated as the condition of a wait,
+ * so they must not sleep.
+ */
+struct mshv_sched_ops {
+	int (*dispatch_vp)(struct mshv_vp *vp, u32 flags,
+			   struct hv_output_dispatch_vp *res);
+	int (*clear_explicit_suspend)(struct mshv_vp *vp);
+	int (*resume_vp)(struct mshv_vp *vp);
+	int (*suspend_vp)(const struct mshv_vp *vp, bool *message_in_flight);
+	u64 (*interrupt_pending)(struct mshv_vp *vp);
+	bool (*dispatch_thread_blocked)(struct mshv_vp *vp);
+};
+
+/**
+ * mshv_sched_ops_register() - Bind the scheduler core to a backend
+ * @ops: the backend's operations, all set; NULL unbinds
+ *
+ * Points the scheduler core's static calls at @ops.  The production
+ * backend (mshv_sched_hvcall.c) registers itself at module init; a test
+ * backend can take its place and put the previous one back.  The caller
+ * guarantees that no VP runs meanwhile: there is no locking against
+ * mshv_vp_sched_run().
+ *
+ * Context: Process context; may sleep.
+ * Return: the previously registered operations, or NULL.
+ */
+const struct mshv_sched_ops *
+mshv_sched_ops_register(const struct mshv_sched_ops *ops);
+
+/**
+ * mshv_sched_hvcall_init() - Register the production backend
+ * @dev: the mshv device, for messages
+ *
+ * Binds the scheduler core to the hypercalls and, when the hypervisor uses
+ * the root scheduler, allocates the per-CPU HVCALL_DISPATCH_VP buffers.
+ * Must be called after retrieving the scheduler type.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_sched_hvcall_init(struct device *dev);
+
+/**
+ * mshv_sched_hvcall_exit() - Undo mshv_sched_hvcall_init()
+ */
+void mshv_sched_hvcall_exit(void);
+
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+/* The scheduler type in force, for userspace: mshv_sched_type.c */
+
+/**
+ * mshv_sched_type() - The scheduler that runs guest VPs
+ *
+ * Return: the MSHV_SCHEDULER_* value (include/uapi/linux/mshv.h) of the
+ * scheduler type in force, or 0 before the driver has determined it.
+ */
+u32 mshv_sched_type(void);
+
+/**
+ * mshv_sched_type_name() - The name userspace sees for a scheduler type
+ * @type: an MSHV_SCHEDULER_* value
+ *
+ * Return: "classic", "classic-smt", "core", "root" or "integrated"; NULL
+ * for any other @type.
+ */
+const char *mshv_sched_type_name(u32 type);
+
+/**
+ * mshv_ioctl_check_extension() - MSHV_CHECK_EXTENSION on /dev/mshv
+ * @user_arg: user pointer to the __u32 MSHV_CAP_* to check
+ *
+ * Return: the value of the capability; MSHV_CAP_SCHEDULER_TYPE gives
+ * mshv_sched_type().  0 for a capability this driver does not know;
+ * -EFAULT when @user_arg cannot be read.
+ */
+long mshv_ioctl_check_extension(void __user *user_arg);
+
+/* Attributes of the mshv device: scheduler_type */
+extern const struct attribute_group *mshv_sched_groups[];
+#endif
+
+#endif /* _MSHV_VP_SCHED_H_ */
