@@ -11,7 +11,7 @@ need="gcc:gcc make:make flex:flex bison:bison bc:bc libelf-dev:/usr/include/gelf
 libssl-dev:/usr/include/openssl/ssl.h cpio:cpio qemu-system-x86:qemu-system-x86_64
 busybox-static:/bin/busybox sparse:sparse python3:python3 perl:perl git:git xz-utils:xz
 file:file ccache:ccache dwarves:pahole rsync:rsync debian-archive-keyring:/usr/share/keyrings/debian-archive-keyring.gpg
-libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a kmod:depmod
+libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a kmod:depmod dpkg-dev:dpkg-source
 python3-ply:/usr/lib/python3/dist-packages/ply python3-git:/usr/lib/python3/dist-packages/git"
 missing=""
 for e in $need; do

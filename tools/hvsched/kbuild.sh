@@ -42,7 +42,7 @@ while IFS= read -r line; do
 		fi ;;
 	esac
 done < <(cat "${frags[@]}")
-[ -z "$bad" ] || die "config symbols not set as requested:$bad"
+[ -z "$bad" ] || die "config symbols not set as requested (a dependency is missing):$bad"
 kmake -j"$jobs" bzImage 2>"$out/build.log" || { tail -n 30 "$out/build.log" >&2; die "kernel build failed in $tree (see $out/build.log)"; }
 grep -E 'warning:|error:' "$out/build.log" >&2 || true
 echo "kbuild: $out/arch/x86/boot/bzImage"

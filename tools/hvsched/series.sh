@@ -46,12 +46,12 @@ git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"; gi
 for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
 	name=$(basename "$p" .patch)
 	abs=$(readlink -f "$p")
-	res=$(cd "$T" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --showfile "$abs" 2>&1)
+	res=$(cd "$T" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --showfile "$abs" 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && echo "$res" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
 		record "checkpatch --strict $name" PASS
 	else
-		record "checkpatch --strict $name" FAIL "$(echo "$res" | grep -m1 '^total:')"
+		record "checkpatch --strict $name" FAIL "$(echo "$res" | grep -m1 -E "^(ERROR|WARNING|CHECK):") $(echo "$res" | grep -m1 "^total:")"
 		echo "$res" | sed 's/^/      /' | head -n 20
 	fi
 done
