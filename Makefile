@@ -7,6 +7,7 @@
 #   make check    every check; ends with "N passed, N failed"
 #   make tree     build/tree: the base kernel + one commit per patch
 #   make series   build/series: the LKML series (format-patch + cover letter)
+#   make overlay  write commits edited in build/tree back into the overlay
 #   make kernel   build the test kernel only
 #   make clean    remove build/ (the downloaded base and ccache stay)
 #
@@ -17,7 +18,7 @@ SHELL := /bin/bash
 HV := tools/hvsched
 export KSRC
 
-.PHONY: all demo check tree series kernel debug-kernel deps base clean distclean
+.PHONY: all demo check tree series overlay kernel debug-kernel deps base clean distclean
 
 all: demo
 
@@ -38,6 +39,9 @@ tree:
 
 series: tree
 	@bash $(HV)/series.sh
+
+overlay:
+	@BASE=$${KSRC:-build/base} python3 $(HV)/export.py . build/tree
 
 kernel: tree
 	@source $(HV)/lib.sh && kbuild_test

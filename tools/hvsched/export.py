@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write the series tree back into the overlay (make overlay).
+
+The way to change a patch of the series: `make tree`, then edit the commits
+of build/tree (branch hvsched) with ordinary git (commit --fixup, rebase -i,
+commit --amend), then `make overlay`.  For patch N (the Nth commit after the
+tag base, the Nth entry of tools/hvsched/series/):
+  - each new file it lists is written to the overlay as it is at the end of
+    the series (mktree reverse-applies the later diffs to get back the
+    file's earlier form);
+  - each diff it lists (P.patch hook or series/NN-*.diff) is regenerated
+    from the commit, for the files that diff targets;
+  - its message is written back, keeping the Files: and Maintainers: lines.
+A commit that changes a file no listed diff or new file covers is an error:
+add the file to the entry first.  The series tree is rebuilt from the
+overlay afterwards and must come out identical (checked).
+
+Usage: export.py OVERLAY TREE
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mktree  # noqa: E402
+
+
+def git(tree, *args):
+    r = subprocess.run(['git', '-C', tree] + list(args), capture_output=True, text=True)
+    if r.returncode:
+        mktree.die(f'git {" ".join(args[:3])}: {r.stderr.strip()}')
+    return r.stdout
+
+
+def main():
+    overlay, tree = sys.argv[1:3]
+    patches = mktree.parse_manifest(overlay)
+    commits = git(tree, 'rev-list', '--reverse', 'base..hvsched').split()
+    if len(commits) != len(patches):
+        mktree.die(f'build/tree has {len(commits)} commits, the manifest {len(patches)} entries: '
+                   'add or remove the entry in tools/hvsched/series/ first')
+    git(tree, 'branch', '-f', 'hvsched-before-export', 'hvsched')
+    before = [git(tree, 'rev-parse', f'{c}^{{tree}}').strip() for c in commits]
+    for c, (name, _, files, maint) in zip(commits, patches):
+        changed = set(git(tree, 'diff', '--name-only', f'{c}~1', c).split())
+        covered = set()
+        for f in files:
+            if mktree.is_diff(f):
+                old = open(os.path.join(overlay, f)).read()
+                targets = mktree.diff_targets(old)
+                text = git(tree, 'diff', '--no-color', '--no-renames', f'{c}~1', c, '--', *targets)
+                if not text:
+                    mktree.die(f'{name}: {f} no longer changes {" ".join(targets)}; drop it from the entry')
+                if text != old:
+                    open(os.path.join(overlay, f), 'w').write(text)
+                    print(f'export: {f}')
+                covered.update(targets)
+            else:
+                text = git(tree, 'show', f'hvsched:{f}')
+                if text != open(os.path.join(overlay, f)).read():
+                    open(os.path.join(overlay, f), 'w').write(text)
+                    print(f'export: {f}')
+                covered.add(f)
+        if maint:
+            covered.add('MAINTAINERS')
+        stray = sorted(changed - covered)
+        if stray:
+            mktree.die(f'{name}: the commit changes {", ".join(stray)}, which the entry does not list')
+        # The message, without the Signed-off-by mktree adds.
+        msg = git(tree, 'log', '-1', '--format=%B', c)
+        msg = re.sub(r'\n*Signed-off-by: [^\n]*\n*$', '\n', msg).strip() + '\n'
+        path = os.path.join(overlay, 'tools/hvsched/series', name)
+        old = open(path).read()
+        tail = old[old.index('\nFiles:') + 1:] if '\nFiles:' in old else ''
+        new = msg + '\n' + tail
+        if new != old:
+            open(path, 'w').write(new)
+            print(f'export: tools/hvsched/series/{name}')
+
+    # Rebuilding the tree from the overlay must give the same patches.
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mktree.py'),
+                        overlay, os.environ.get('BASE', 'build/base'), tree])
+    if r.returncode:
+        mktree.die('the exported overlay does not rebuild; the edited commits are on '
+                   'branch hvsched-before-export of the tree')
+    after = [git(tree, 'rev-parse', f'{c}^{{tree}}').strip()
+             for c in git(tree, 'rev-list', '--reverse', 'base..hvsched').split()]
+    for i, (b, a) in enumerate(zip(before, after)):
+        if a != b:
+            mktree.die(f'patch {i + 1} rebuilt from the overlay differs from the edited commit '
+                       '(branch hvsched-before-export of the tree holds the edit)')
+    print(f'export: the overlay reproduces all {len(after)} patches')
+
+
+if __name__ == '__main__':
+    main()
