@@ -20,16 +20,13 @@ kmake() { make -s -C "$tree" O="$PWD/$out" ARCH=x86_64 CC="$cc" HOSTCC=gcc "$@";
 
 frags=()
 for f in "$@"; do frags+=("$(readlink -f "$f")"); done
-want=$(cat "${frags[@]}" | md5sum | cut -d' ' -f1)
-if [ ! -f "$out/.config" ] || [ "$(cat "$out/.hvsched-frags" 2>/dev/null)" != "$want" ]; then
-	kmake tinyconfig >/dev/null
-	KCONFIG_CONFIG="$out/.config" "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" \
-		"$out/.config" "${frags[@]}" >"$out/merge.log" 2>&1 || die "merge_config failed (see $out/merge.log)"
-	kmake olddefconfig >/dev/null
-	echo "$want" > "$out/.hvsched-frags"
-else
-	kmake olddefconfig >/dev/null
-fi
+# Regenerated every time (a few seconds): a symbol that an earlier patch of
+# the series did not have yet must be picked up once it exists.  An
+# unchanged result rebuilds nothing.
+kmake tinyconfig >/dev/null
+KCONFIG_CONFIG="$out/.config" "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" \
+	"$out/.config" "${frags[@]}" >"$out/merge.log" 2>&1 || die "merge_config failed (see $out/merge.log)"
+kmake olddefconfig >/dev/null
 # Every requested symbol must be set as asked (except when the symbol does
 # not exist yet in this tree, e.g. an earlier patch of the series).
 bad=""
