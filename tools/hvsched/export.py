@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mktree  # noqa: E402
@@ -33,6 +34,25 @@ def git(tree, *args):
     if r.returncode:
         mktree.die(f'git {" ".join(args[:3])}: {r.stderr.strip()}')
     return r.stdout
+
+
+def same_effect(tree, c, text, targets):
+    """True if diff text, applied to c's parent, gives c's targets."""
+    with tempfile.NamedTemporaryFile() as idx:
+        env = dict(os.environ, GIT_INDEX_FILE=idx.name)
+        subprocess.run(['git', '-C', tree, 'read-tree', f'{c}~1'], env=env, check=True)
+        r = subprocess.run(['git', '-C', tree, 'apply', '--cached', '-'], input=text,
+                           capture_output=True, text=True, env=env)
+        if r.returncode:
+            return False
+        for t in targets:
+            got = subprocess.run(['git', '-C', tree, 'ls-files', '-s', '--', t], env=env,
+                                 capture_output=True, text=True).stdout.split()
+            want = subprocess.run(['git', '-C', tree, 'rev-parse', '-q', '--verify', f'{c}:{t}'],
+                                  capture_output=True, text=True).stdout.strip()
+            if (got[1] if got else '') != want:
+                return False
+    return True
 
 
 def main():
@@ -54,7 +74,8 @@ def main():
                 text = git(tree, 'diff', '--no-color', '--no-renames', f'{c}~1', c, '--', *targets)
                 if not text:
                     mktree.die(f'{name}: {f} no longer changes {" ".join(targets)}; drop it from the entry')
-                if text != old:
+                # Rewrite a diff only when its effect changed: no churn.
+                if not same_effect(tree, c, old, targets):
                     open(os.path.join(overlay, f), 'w').write(text)
                     print(f'export: {f}')
                 covered.update(targets)
