@@ -35,7 +35,7 @@ step "test kernel: build (test.config)"
 if kbuild_test; then test_kernel_ok=1; record "test kernel builds" PASS; else record "test kernel builds" FAIL "see $B/out/test/build.log"; fi
 
 if has static && [ $test_kernel_ok = 1 ]; then
-	step "static: sparse (C=1) and W=1 on our C files"
+	step "static: sparse (C=2) and W=1 on our C files"
 	bash "$HV/static.sh"
 fi
 

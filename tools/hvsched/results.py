@@ -47,7 +47,7 @@ def kunit_results(text, ktree):
         kl.write(text.split('HVSCHED-BOOT:', 1)[0])
         kl.flush()
         r = subprocess.run([sys.executable, os.path.join(ktree, 'tools/testing/kunit/kunit.py'),
-                            'parse', '--json', js.name, kl.name],
+                            'parse', '--json=' + js.name, kl.name],
                            capture_output=True, text=True)
         try:
             data = json.load(open(js.name))
