@@ -8,14 +8,25 @@ for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	echo "  ${c##*/}: node $node, core $(cat "$c"/topology/core_id), SMT siblings $(cat "$c"/topology/thread_siblings_list)"
 done
 echo
-echo "-- scheduler detection (dmesg) --"
-dmesg | grep -E 'mshv|Hyper-V' | sed 's/^\[[^]]*\] //' | head -n 20
-echo
-if [ -r /sys/class/misc/mshv/scheduler_type ]; then
-	echo "scheduler type (sysfs): $(cat /sys/class/misc/mshv/scheduler_type)"
+echo "-- scheduler detection --"
+msgs=$(dmesg | sed 's/^\[[^]]*\] //' | grep -E '^(mshv|Hyper-V|hv_)' | grep -v -e '^ ' -e 'mshv_vp_sched_test' | head -n 10)
+if [ -n "$msgs" ]; then
+	echo "$msgs" | sed 's/^/  dmesg: /'
 else
-	echo "scheduler type (sysfs): not available (no /dev/mshv: this guest does not run on Hyper-V)"
+	echo "  dmesg: nothing from mshv: no hypervisor was detected, the driver did not register"
 fi
+if [ -r /sys/class/misc/mshv/scheduler_type ]; then
+	echo "  scheduler type (sysfs): $(cat /sys/class/misc/mshv/scheduler_type)"
+else
+	echo "  scheduler type (sysfs): not available (no /dev/mshv: this guest does not run on Hyper-V)"
+fi
+echo
+echo "-- scheduler core unit tests (KUnit, run at boot) --"
+dmesg | sed 's/^\[[^]]*\] //' | awk '
+	/# Subtest: /	{ suite = $3 }
+	/^ +ok [0-9]+ /	{ ok[suite]++ }
+	/^ +not ok [0-9]+ /	{ bad[suite]++ }
+	END { for (s in ok) printf "  %s: %d passed, %d failed\n", s, ok[s], bad[s] + 0 }'
 if [ -x /hvsched/bin/hvsched-demo ]; then
 	echo
 	/hvsched/bin/hvsched-demo
