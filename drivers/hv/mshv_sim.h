@@ -108,7 +108,7 @@ struct mshv_sim_vp {
 	bool halt_expired;
 	struct hrtimer halt_timer;
 
-	spinlock_t stats_lock;
+	spinlock_t stats_lock;	/* protects the counters below */
 	u64 run_ns;
 	u64 dispatches;
 	u64 halts;

@@ -57,16 +57,13 @@ static int mshv_sim_copy_args(void *args, size_t size, void __user *uarg,
 	return 0;
 }
 
-#define mshv_sim_get_args(args, uarg)					\
-	mshv_sim_copy_args(&(args), sizeof(args), uarg,			\
-			   (args).reserved, ARRAY_SIZE((args).reserved))
-
 static long mshv_sim_ioctl_get_info(void __user *uarg)
 {
 	struct mshv_sim_info info;
 	int ret;
 
-	ret = mshv_sim_get_args(info, uarg);
+	ret = mshv_sim_copy_args(&info, sizeof(info), uarg, info.reserved,
+				 ARRAY_SIZE(info.reserved));
 	if (ret)
 		return ret;
 	if (info.version || info.max_vps || info.max_steps || info.nr_cpus ||
@@ -108,7 +105,8 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 	u32 id;
 	int ret;
 
-	ret = mshv_sim_get_args(args, uarg);
+	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
+				 ARRAY_SIZE(args.reserved));
 	if (ret)
 		return ret;
 	if (args.pt_id)
@@ -185,7 +183,8 @@ static long mshv_sim_ioctl_destroy_partition(void *owner, void __user *uarg)
 	struct mshv_sim_partition *spt;
 	int ret, i;
 
-	ret = mshv_sim_get_args(args, uarg);
+	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
+				 ARRAY_SIZE(args.reserved));
 	if (ret)
 		return ret;
 
@@ -263,7 +262,8 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 	struct file *file;
 	int ret, fd;
 
-	ret = mshv_sim_get_args(args, uarg);
+	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
+				 ARRAY_SIZE(args.reserved));
 	if (ret)
 		return ret;
 	if (args.vp_index >= MSHV_MAX_VPS || !args.nr_steps ||
@@ -361,7 +361,8 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	u64 *cpu_ns;
 	int ret = 0;
 
-	ret = mshv_sim_get_args(st, uarg);
+	ret = mshv_sim_copy_args(&st, sizeof(st), uarg, st.reserved,
+				 ARRAY_SIZE(st.reserved));
 	if (ret)
 		return ret;
 	if (st.run_ns || st.dispatches || st.halts || st.intercepts ||

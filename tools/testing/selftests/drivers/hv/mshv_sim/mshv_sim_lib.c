@@ -3,6 +3,7 @@
  * VMM-like library for the mshv_sim kselftests: see mshv_sim_lib.h.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -23,7 +24,10 @@ struct sim_hv_message {
 	__u8 reserved[2];
 	__u64 sender;
 	__u64 payload[30];
-} __attribute__((packed));
+};
+
+static_assert(sizeof(struct sim_hv_message) == MSHV_RUN_VP_BUF_SZ,
+	      "struct hv_message layout");
 
 static int sim_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -178,7 +182,7 @@ static void *sim_vcpu_main(void *arg)
 	}
 
 	for (;;) {
-		if (v->stop) {
+		if (__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE)) {
 			v->rc = -EINTR;
 			break;
 		}
@@ -202,8 +206,7 @@ static void *sim_vcpu_main(void *arg)
 		v->arg_sum += exit.arg;
 	}
 	v->wall_ns = sim_now_ns() - start;
-	__sync_synchronize();
-	v->done = true;
+	__atomic_store_n(&v->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -219,7 +222,11 @@ int sim_vcpu_start(struct sim_vcpu *v)
 	v->stop = false;
 	v->done = false;
 	v->rc = -EINPROGRESS;
-	v->intercepts = v->arg_sum = v->bad_seq = v->eintr = v->wall_ns = 0;
+	v->intercepts = 0;
+	v->arg_sum = 0;
+	v->bad_seq = 0;
+	v->eintr = 0;
+	v->wall_ns = 0;
 	return -pthread_create(&v->thread, NULL, sim_vcpu_main, v);
 }
 
@@ -227,9 +234,9 @@ void sim_vcpu_stop(struct sim_vcpu *v)
 {
 	int i;
 
-	v->stop = true;
-	__sync_synchronize();
-	for (i = 0; i < 10000 && !v->done; i++) {
+	__atomic_store_n(&v->stop, true, __ATOMIC_RELEASE);
+	for (i = 0; i < 10000 && !__atomic_load_n(&v->done, __ATOMIC_ACQUIRE);
+	     i++) {
 		pthread_kill(v->thread, SIGUSR1);
 		usleep(1000);
 	}

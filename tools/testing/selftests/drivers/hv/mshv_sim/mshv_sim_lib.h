@@ -68,8 +68,8 @@ int sim_pin_self(int cpu);
 struct sim_vcpu {
 	int vp_fd;
 	int cpu;
-	volatile bool stop;
-	volatile bool done;
+	bool stop;		/* __atomic accesses */
+	bool done;		/* __atomic accesses */
 	pthread_t thread;
 	int rc;
 	__u64 intercepts;

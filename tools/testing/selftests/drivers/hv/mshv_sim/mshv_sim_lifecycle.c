@@ -19,15 +19,6 @@
 
 static const struct mshv_sim_step one_intercept[] = { SIM_INTERCEPT(1) };
 
-#define SIM_SETUP(fd, pt0, vp0)						\
-	do {								\
-		(fd) = sim_open();					\
-		if ((fd) == -ENOENT)					\
-			SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off"); \
-		ASSERT_LE(0, (fd));					\
-		ASSERT_EQ(0, sim_live((fd), &(pt0), &(vp0)));		\
-	} while (0)
-
 FIXTURE(ctl) {
 	int fd;
 	__u64 pt0, vp0;		/* live objects before the test */
@@ -35,7 +26,11 @@ FIXTURE(ctl) {
 
 FIXTURE_SETUP(ctl)
 {
-	SIM_SETUP(self->fd, self->pt0, self->vp0);
+	self->fd = sim_open();
+	if (self->fd == -ENOENT)
+		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, sim_live(self->fd, &self->pt0, &self->vp0));
 }
 
 FIXTURE_TEARDOWN(ctl)
@@ -162,7 +157,11 @@ FIXTURE_SETUP(scale)
 
 	/* One fd per VP */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
-	SIM_SETUP(self->fd, self->pt0, self->vp0);
+	self->fd = sim_open();
+	if (self->fd == -ENOENT)
+		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, sim_live(self->fd, &self->pt0, &self->vp0));
 }
 
 FIXTURE_TEARDOWN(scale)

@@ -59,19 +59,19 @@ static __u64 sum(const __u64 *a, int n)
 }
 
 /* Run VP @idx with @steps in a vCPU thread until DONE; return its stats */
-static int run_one(struct __test_metadata *_metadata, FIXTURE_DATA(wl) *self,
-		   __u32 idx, const struct mshv_sim_step *steps, __u32 n,
-		   __u64 loops, int cpu, struct sim_vcpu *v,
-		   struct mshv_sim_vp_stats *st, __u64 *cpu_ns)
+static int run_one(int fd, __u64 pt, __u32 idx,
+		   const struct mshv_sim_step *steps, __u32 n, __u64 loops,
+		   int cpu, struct sim_vcpu *v, struct mshv_sim_vp_stats *st,
+		   __u64 *cpu_ns)
 {
 	v->cpu = cpu;
-	v->vp_fd = sim_create_vp(self->fd, self->pt, idx, steps, n, loops);
+	v->vp_fd = sim_create_vp(fd, pt, idx, steps, n, loops);
 	if (v->vp_fd < 0)
 		return v->vp_fd;
 	if (sim_vcpu_start(v) || sim_vcpu_join(v))
 		return -EIO;
 	close(v->vp_fd);
-	return sim_vp_stats(self->fd, self->pt, idx, st, cpu_ns);
+	return sim_vp_stats(fd, pt, idx, st, cpu_ns);
 }
 
 TEST_F(wl, compute)
@@ -81,7 +81,7 @@ TEST_F(wl, compute)
 	struct mshv_sim_vp_stats st;
 	struct sim_vcpu v;
 
-	ASSERT_EQ(0, run_one(_metadata, self, 0, s, 1, 1, -1, &v, &st, cpu_ns));
+	ASSERT_EQ(0, run_one(self->fd, self->pt, 0, s, 1, 1, -1, &v, &st, cpu_ns));
 	EXPECT_EQ(0, v.rc);
 	EXPECT_EQ(0, v.bad_seq);
 	/* Guest time is accounted exactly; the VMM waited at least that */
@@ -104,7 +104,7 @@ TEST_F(wl, compute_pinned)
 	struct sim_vcpu v;
 	int cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 
-	ASSERT_EQ(0, run_one(_metadata, self, 1, s, 1, 2, cpu, &v, &st,
+	ASSERT_EQ(0, run_one(self->fd, self->pt, 1, s, 1, 2, cpu, &v, &st,
 			     cpu_ns));
 	EXPECT_EQ(0, v.rc);
 	EXPECT_EQ(20 * MS, st.run_ns);
@@ -118,7 +118,7 @@ TEST_F(wl, halt)
 	struct mshv_sim_vp_stats st;
 	struct sim_vcpu v;
 
-	ASSERT_EQ(0, run_one(_metadata, self, 2, s, 1, 5, -1, &v, &st, NULL));
+	ASSERT_EQ(0, run_one(self->fd, self->pt, 2, s, 1, 5, -1, &v, &st, NULL));
 	EXPECT_EQ(0, v.rc);
 	EXPECT_EQ(5, st.halts);
 	EXPECT_EQ(0, st.run_ns);
@@ -136,7 +136,7 @@ TEST_F(wl, intercept)
 	struct mshv_sim_vp_stats st;
 	struct sim_vcpu v;
 
-	ASSERT_EQ(0, run_one(_metadata, self, 3, s, 3, 4, -1, &v, &st, NULL));
+	ASSERT_EQ(0, run_one(self->fd, self->pt, 3, s, 3, 4, -1, &v, &st, NULL));
 	EXPECT_EQ(0, v.rc);
 	EXPECT_EQ(12, v.intercepts);
 	EXPECT_EQ(4 * 111, v.arg_sum);
@@ -186,7 +186,7 @@ TEST_F(wl, sequence)
 	struct mshv_sim_vp_stats st;
 	struct sim_vcpu v;
 
-	ASSERT_EQ(0, run_one(_metadata, self, 5, s, 4, 10, -1, &v, &st,
+	ASSERT_EQ(0, run_one(self->fd, self->pt, 5, s, 4, 10, -1, &v, &st,
 			     cpu_ns));
 	EXPECT_EQ(0, v.rc);
 	EXPECT_EQ(15 * MS, st.run_ns);
