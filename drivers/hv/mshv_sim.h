@@ -13,6 +13,7 @@
 #include <linux/init.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/mshyperv.h>
 
 #include "mshv_root.h"
@@ -35,8 +36,14 @@ struct file_operations;
  * mshv_sim_dispatch.c), installed when the first partition is created.
  *
  * Files: mshv_sim_main.c (the control device and the object lifecycle),
- * mshv_sim_dispatch.c (the scheduler backend: workloads and ground-truth
- * accounting).
+ * mshv_sim_dispatch.c (the scheduler backend: workloads under the root
+ * scheduler, and ground-truth accounting), mshv_sim_core.c (emulation of
+ * the hypervisor's core scheduler).
+ *
+ * Scheduler type: hv_scheduler_type is the root scheduler's, or the core
+ * scheduler's when a partition is created with
+ * MSHV_SIM_PARTITION_CORE_SCHED.  It is one for the whole machine, as on
+ * Hyper-V: it changes only while no simulated partition exists.
  *
  * Lifetime: a partition's refcount (pt_ref_count) has one reference for
  * the /dev/mshv_sim file that created it, until it is destroyed, and one
@@ -51,6 +58,7 @@ struct file_operations;
  * @pt: the driver's partition object
  * @owner: the /dev/mshv_sim file that created it
  * @dead: destroyed; dispatching its VPs fails
+ * @core: created for the core scheduler; set at creation
  *
  * Locking: @owner, @dead, and the membership of the partition in the
  * simulator's table and of its VPs in @pt.pt_vp_array change under
@@ -61,6 +69,7 @@ struct mshv_sim_partition {
 	struct mshv_partition pt;
 	void *owner;
 	bool dead;
+	bool core;
 };
 
 /**
@@ -84,10 +93,16 @@ struct mshv_sim_partition {
  * @halts: halts started
  * @intercepts: intercept messages sent
  * @cpu_run_ns: guest run time per CPU, nr_cpu_ids entries
+ * @core_lock: protects @explicit_suspend and @intercept_suspend
+ * @explicit_suspend: core scheduler: the VMM has not resumed the VP
+ * @intercept_suspend: core scheduler: the VP stopped with a message
+ * @core_wq: core scheduler: @core_thread waits there to be runnable
+ * @core_thread: core scheduler: the simulator's thread that runs the VP
  *
- * Locking: @step to @done belong to the task running the VP, which holds
- * @vp.vp_mutex (mshv_vp_ioctl()), and are used only in the dispatch
- * backend.  @halt_expired is written by @halt_timer's callback before it
+ * Locking: @step to @done belong to the task running the VP: under the
+ * root scheduler the VMM task, which holds @vp.vp_mutex (mshv_vp_ioctl()),
+ * in the dispatch backend; under the core scheduler @core_thread.
+ * @halt_expired is written by @halt_timer's callback before it
  * kicks the VP, and read and cleared by the dispatching task.  The
  * counters are written by the dispatching task and read by
  * MSHV_SIM_GET_VP_STATS, both under @stats_lock.
@@ -114,6 +129,12 @@ struct mshv_sim_vp {
 	u64 halts;
 	u64 intercepts;
 	u64 *cpu_run_ns;
+
+	spinlock_t core_lock;	/* protects the two flags below */
+	bool explicit_suspend;
+	bool intercept_suspend;
+	wait_queue_head_t core_wq;
+	struct task_struct *core_thread;
 };
 
 static inline struct mshv_sim_vp *to_sim_vp(struct mshv_vp *vp)
@@ -132,15 +153,18 @@ extern const struct file_operations mshv_vp_fops;
 
 /**
  * mshv_sim_backend_install() - Make the simulator the scheduler backend
+ * @core: the scheduler type wanted: core (true) or root (false)
+ * @idle: no simulated partition exists
  *
- * Installs the simulator's struct mshv_sched_ops and the root scheduler
- * type, once.
+ * Installs the simulator's struct mshv_sched_ops, once, and sets the
+ * scheduler type.
  *
  * Context: Process context; may sleep.  Caller holds mshv_sim_lock.
  * Return: 0; -ENODEV when a hypervisor is present; -EBUSY when another
- * backend is registered.
+ * backend is registered, or when another scheduler type is in force and
+ * simulated partitions exist.
  */
-int mshv_sim_backend_install(void);
+int mshv_sim_backend_install(bool core, bool idle);
 
 /**
  * mshv_sim_backend_remove() - Undo mshv_sim_backend_install()
@@ -156,10 +180,93 @@ void mshv_sim_backend_remove(void);
 void mshv_sim_vp_init(struct mshv_sim_vp *svp);
 
 /**
- * mshv_sim_vp_stop() - Stop a VP's timers before it is freed
+ * mshv_sim_vp_stop() - Stop a VP's timers and thread before it is freed
  * @svp: the VP; no task runs it
  */
 void mshv_sim_vp_stop(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_next_step() - The current step is over: move to the next one
+ * @svp: the VP; called by the task that runs it
+ *
+ * Ends the workload after its last pass.
+ */
+void mshv_sim_next_step(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_compute() - Run guest code for a while on this CPU
+ * @svp: the VP, in a COMPUTE step; called by the task that runs it
+ * @cpu: set to the CPU it ran on
+ *
+ * Spins with preemption off, as in the dispatch hypercall, until the step
+ * ends, a tick has passed, or the hypervisor would return to the root for
+ * it (a reschedule or a signal is pending), and takes the time spent off
+ * the step.
+ *
+ * Return: the time spent, in ns.
+ */
+u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu);
+
+/**
+ * mshv_sim_write_exit() - Write an intercept message for the VMM
+ * @svp: the VP; called by the task that runs it
+ * @kind: an enum mshv_sim_exit_kind
+ * @arg: the step's argument
+ *
+ * Writes a HVMSG_OPAQUE_INTERCEPT message with a struct mshv_sim_exit
+ * payload into the VP's intercept message page, and counts it.
+ */
+void mshv_sim_write_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg);
+
+/**
+ * mshv_sim_account() - Add to a VP's ground truth
+ * @svp: the VP
+ * @cpu: the CPU guest code ran on, or -1 for none
+ * @ran_ns: the time guest code ran there
+ * @dispatch: count a dispatch
+ * @halt: count a halt
+ *
+ * Context: Any context but hard interrupt.
+ */
+void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
+		      bool dispatch, bool halt);
+
+/**
+ * mshv_sim_core_start() - Start the thread that runs a VP (core scheduler)
+ * @svp: the new VP, its partition and index set
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or a negative errno.
+ */
+int mshv_sim_core_start(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_stop() - Stop the thread of a VP, if it has one
+ * @svp: the VP
+ *
+ * Context: Process context; may sleep.
+ */
+void mshv_sim_core_stop(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_resume() - The resume_vp operation (core scheduler)
+ * @svp: the VP
+ *
+ * Clears the VP's intercept and explicit suspend and lets its thread run
+ * it.
+ *
+ * Return: 0; -ENODEV when the partition is destroyed.
+ */
+int mshv_sim_core_resume(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_suspend() - The suspend_vp operation (core scheduler)
+ * @svp: the VP
+ * @message_in_flight: set when an intercept suspended the VP too
+ *
+ * Return: 0.
+ */
+int mshv_sim_core_suspend(struct mshv_sim_vp *svp, bool *message_in_flight);
 
 #if IS_ENABLED(CONFIG_MSHV_SIM)
 /**

@@ -4,8 +4,8 @@
  *
  * mshv_sim: the simulated hypervisor's side of the VP scheduler core, a
  * struct mshv_sched_ops backend.  It runs each VP's programmed workload
- * (compute, halt, intercept) and keeps the ground truth of what ran where.
- * See mshv_sim.h.
+ * (compute, halt, intercept) under the root scheduler, and keeps the
+ * ground truth of what ran where.  See mshv_sim.h.
  */
 
 #include <linux/hrtimer.h>
@@ -44,11 +44,11 @@ void mshv_sim_vp_init(struct mshv_sim_vp *svp)
 
 void mshv_sim_vp_stop(struct mshv_sim_vp *svp)
 {
+	mshv_sim_core_stop(svp);
 	hrtimer_cancel(&svp->halt_timer);
 }
 
-/* The current step is over: move to the next one, or end the workload. */
-static void mshv_sim_next_step(struct mshv_sim_vp *svp)
+void mshv_sim_next_step(struct mshv_sim_vp *svp)
 {
 	svp->compute_left_ns = 0;
 	if (++svp->step < svp->nr_steps)
@@ -60,13 +60,7 @@ static void mshv_sim_next_step(struct mshv_sim_vp *svp)
 		svp->done = true;
 }
 
-/*
- * Run guest code: spin on this CPU, with preemption off as in the
- * dispatch hypercall, until the step ends, a tick has passed, or the
- * hypervisor would return to the root for it (the root has work to do:
- * a reschedule or a signal).  Return the time spent and where.
- */
-static u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu)
+u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu)
 {
 	u64 start, now, limit, ran;
 
@@ -87,8 +81,7 @@ static u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu)
 	return ran;
 }
 
-/* Put an intercept message for the VMM in the VP's intercept page. */
-static void mshv_sim_send_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
+void mshv_sim_write_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
 {
 	struct hv_message *msg = svp->vp.vp_intercept_msg_page;
 	struct mshv_sim_exit exit = {
@@ -105,7 +98,25 @@ static void mshv_sim_send_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
 	msg->header.message_type = HVMSG_OPAQUE_INTERCEPT;
 	msg->header.payload_size = sizeof(exit);
 	memcpy(msg->u.payload, &exit, sizeof(exit));
+}
 
+void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
+		      bool dispatch, bool halt)
+{
+	spin_lock(&svp->stats_lock);
+	svp->dispatches += dispatch;
+	svp->halts += halt;
+	if (cpu >= 0) {
+		svp->run_ns += ran_ns;
+		svp->cpu_run_ns[cpu] += ran_ns;
+	}
+	spin_unlock(&svp->stats_lock);
+}
+
+/* Root scheduler: stop with a message; the VMM resumes the VP with it */
+static void mshv_sim_send_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
+{
+	mshv_sim_write_exit(svp, kind, arg);
 	svp->intercept_pending = true;
 }
 
@@ -115,6 +126,7 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	struct mshv_sim_vp *svp = to_sim_vp(vp);
 	const struct mshv_sim_step *step;
 	u64 ran = 0;
+	bool halt = false;
 	int cpu = -1;
 
 	/* No event: HV_VP_DISPATCH_EVENT_INVALID */
@@ -160,9 +172,7 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	case MSHV_SIM_OP_HALT:
 		svp->halted = true;
 		WRITE_ONCE(svp->halt_expired, false);
-		spin_lock(&svp->stats_lock);
-		svp->halts++;
-		spin_unlock(&svp->stats_lock);
+		halt = true;
 		hrtimer_start(&svp->halt_timer, us_to_ktime(step->arg),
 			      HRTIMER_MODE_REL);
 		res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
@@ -175,13 +185,7 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	}
 
 out:
-	spin_lock(&svp->stats_lock);
-	svp->dispatches++;
-	if (cpu >= 0) {
-		svp->run_ns += ran;
-		svp->cpu_run_ns[cpu] += ran;
-	}
-	spin_unlock(&svp->stats_lock);
+	mshv_sim_account(svp, cpu, ran, true, halt);
 
 	return 0;
 }
@@ -191,17 +195,17 @@ static int mshv_sim_clear_explicit_suspend(struct mshv_vp *vp)
 	return 0;
 }
 
-/* The hypervisor's schedulers are not simulated. */
+/* The hypervisor's core scheduler: mshv_sim_core.c */
 static int mshv_sim_resume_vp(struct mshv_vp *vp)
 {
-	return -EOPNOTSUPP;
+	return mshv_sim_core_resume(to_sim_vp(vp));
 }
 
 static int mshv_sim_suspend_vp(const struct mshv_vp *vp,
 			       bool *message_in_flight)
 {
-	*message_in_flight = false;
-	return -EOPNOTSUPP;
+	return mshv_sim_core_suspend(to_sim_vp((struct mshv_vp *)vp),
+				     message_in_flight);
 }
 
 static u64 mshv_sim_interrupt_pending(struct mshv_vp *vp)
@@ -223,14 +227,23 @@ static const struct mshv_sched_ops mshv_sim_ops = {
 	.dispatch_thread_blocked = mshv_sim_dispatch_thread_blocked,
 };
 
-int mshv_sim_backend_install(void)
+int mshv_sim_backend_install(bool core, bool idle)
 {
+	enum hv_scheduler_type type = core ? HV_SCHEDULER_TYPE_CORE_SMT :
+					     HV_SCHEDULER_TYPE_ROOT;
 	const struct mshv_sched_ops *old;
 
 	if (hv_parent_partition())
 		return -ENODEV;
-	if (mshv_sim_installed)
+	if (mshv_sim_installed) {
+		if (type == hv_scheduler_type)
+			return 0;
+		/* One scheduler type at a time, as on a real machine */
+		if (!idle)
+			return -EBUSY;
+		hv_scheduler_type = type;
 		return 0;
+	}
 
 	old = mshv_sched_ops_register(&mshv_sim_ops);
 	if (old) {
@@ -239,7 +252,7 @@ int mshv_sim_backend_install(void)
 		return -EBUSY;
 	}
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_ROOT;
+	hv_scheduler_type = type;
 	mshv_sim_installed = true;
 
 	return 0;

@@ -40,16 +40,17 @@ static struct miscdevice mshv_sim_dev;
 
 /*
  * Copy a control structure from userspace and check its header: the
- * size it gives, no flags, and its reserved tail all zero.
+ * size it gives, no flags but @flags_ok, and its reserved tail all zero.
  */
 static int mshv_sim_copy_args(void *args, size_t size, void __user *uarg,
-			      const u64 *reserved, size_t nr_reserved)
+			      const u64 *reserved, size_t nr_reserved,
+			      u32 flags_ok)
 {
 	const u32 *hdr = args;
 
 	if (copy_from_user(args, uarg, size))
 		return -EFAULT;
-	if (hdr[0] != size || hdr[1])
+	if (hdr[0] != size || (hdr[1] & ~flags_ok))
 		return -EINVAL;
 	if (memchr_inv(reserved, 0, nr_reserved * sizeof(*reserved)))
 		return -EINVAL;
@@ -63,7 +64,7 @@ static long mshv_sim_ioctl_get_info(void __user *uarg)
 	int ret;
 
 	ret = mshv_sim_copy_args(&info, sizeof(info), uarg, info.reserved,
-				 ARRAY_SIZE(info.reserved));
+				 ARRAY_SIZE(info.reserved), 0);
 	if (ret)
 		return ret;
 	if (info.version || info.max_vps || info.max_steps || info.nr_cpus ||
@@ -106,7 +107,8 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 	int ret;
 
 	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
-				 ARRAY_SIZE(args.reserved));
+				 ARRAY_SIZE(args.reserved),
+				 MSHV_SIM_PARTITION_CORE_SCHED);
 	if (ret)
 		return ret;
 	if (args.pt_id)
@@ -117,6 +119,7 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 		return -ENOMEM;
 
 	spt->owner = owner;
+	spt->core = args.flags & MSHV_SIM_PARTITION_CORE_SCHED;
 	spt->pt.pt_module_dev = mshv_sim_dev.this_device;
 	refcount_set(&spt->pt.pt_ref_count, 1);
 	mutex_init(&spt->pt.pt_mutex);
@@ -128,7 +131,8 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 	init_completion(&spt->pt.async_hypercall);
 
 	mutex_lock(&mshv_sim_lock);
-	ret = mshv_sim_backend_install();
+	ret = mshv_sim_backend_install(spt->core,
+				       !atomic64_read(&mshv_sim_nr_partitions));
 	if (ret)
 		goto unlock;
 
@@ -184,7 +188,7 @@ static long mshv_sim_ioctl_destroy_partition(void *owner, void __user *uarg)
 	int ret, i;
 
 	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
-				 ARRAY_SIZE(args.reserved));
+				 ARRAY_SIZE(args.reserved), 0);
 	if (ret)
 		return ret;
 
@@ -263,7 +267,7 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 	int ret, fd;
 
 	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
-				 ARRAY_SIZE(args.reserved));
+				 ARRAY_SIZE(args.reserved), 0);
 	if (ret)
 		return ret;
 	if (args.vp_index >= MSHV_MAX_VPS || !args.nr_steps ||
@@ -324,13 +328,18 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 		goto unlock;
 	}
 
+	if (spt->core) {
+		ret = mshv_sim_core_start(svp);
+		if (ret)
+			goto put_partition;
+	}
+
 	file = anon_inode_getfile("mshv_vp", &mshv_vp_fops, &svp->vp,
 				  O_RDWR | O_CLOEXEC);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
-		/* Not the last reference: the table still holds one. */
-		refcount_dec(&spt->pt.pt_ref_count);
-		goto unlock;
+		mshv_sim_core_stop(svp);
+		goto put_partition;
 	}
 
 	spt->pt.pt_vp_count++;
@@ -343,6 +352,9 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 
 	return fd;
 
+put_partition:
+	/* Not the last reference: the table still holds one. */
+	refcount_dec(&spt->pt.pt_ref_count);
 unlock:
 	mutex_unlock(&mshv_sim_lock);
 	put_unused_fd(fd);
@@ -362,7 +374,7 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	int ret = 0;
 
 	ret = mshv_sim_copy_args(&st, sizeof(st), uarg, st.reserved,
-				 ARRAY_SIZE(st.reserved));
+				 ARRAY_SIZE(st.reserved), 0);
 	if (ret)
 		return ret;
 	if (st.run_ns || st.dispatches || st.halts || st.intercepts ||

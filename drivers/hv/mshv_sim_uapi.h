@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* MSHV_SIM_GET_INFO reports it; bumped on any change of this file */
-#define MSHV_SIM_VERSION		1
+#define MSHV_SIM_VERSION		2
 
 /* Steps of a VP's workload, and the longest step */
 #define MSHV_SIM_MAX_STEPS		64
@@ -58,10 +58,21 @@ struct mshv_sim_info {
 	__u64 reserved[4];
 };
 
+/*
+ * MSHV_SIM_CREATE_PARTITION flag: run the partition's VPs under an
+ * emulation of the hypervisor's core scheduler (simulator threads move
+ * them round-robin over all CPUs; MSHV_RUN_VP only resumes the VP and
+ * waits) instead of the root scheduler (the MSHV_RUN_VP caller dispatches
+ * the VP).  The scheduler type is one for the whole machine: creating a
+ * partition of the other type fails with EBUSY while any simulated
+ * partition exists.
+ */
+#define MSHV_SIM_PARTITION_CORE_SCHED	0x1U
+
 /**
  * struct mshv_sim_partition_args - MSHV_SIM_CREATE/DESTROY_PARTITION
  * @size: in: sizeof(struct mshv_sim_partition_args)
- * @flags: in: 0
+ * @flags: in: create: MSHV_SIM_PARTITION_CORE_SCHED or 0; destroy: 0
  * @pt_id: create: out (in: 0), the new partition's id; destroy: in
  * @reserved: in: 0
  */
