@@ -16,6 +16,11 @@ if [ -r /sys/class/misc/mshv/scheduler_type ]; then
 else
 	echo "scheduler type (sysfs): not available (no /dev/mshv: this guest does not run on Hyper-V)"
 fi
+sim=/hvsched/kselftest/drivers/hv/mshv_sim/mshv_sim_demo
+if [ -x "$sim" ]; then
+	echo
+	"$sim"
+fi
 if [ -x /hvsched/bin/hvsched-demo ]; then
 	echo
 	/hvsched/bin/hvsched-demo
