@@ -51,7 +51,8 @@ static int scenario(int fd, bool core, int nr_cpus)
 		sim_vcpu_join(&v[i]);
 	wall = sim_now_ns() - t0;
 
-	printf("\n%s scheduler: %d VPs x %d ms of guest compute, VMM threads pinned to CPUs 0-1\n",
+	printf("\n%s scheduler: %d VPs x %d ms of guest compute,\n"
+	       "VMM threads pinned to CPUs 0-1\n",
 	       core ? "core (emulated hypervisor)" : "root (Linux)", NR_VPS,
 	       COMPUTE_US / 1000);
 	printf("  VP  VMM-CPU  guest-ms  dispatches");
@@ -94,7 +95,8 @@ int main(void)
 	if (ret)
 		printf("mshv_sim demo: failed: %s\n", strerror(-ret));
 	else
-		printf("\nRoot: each VP's guest time is on its VMM thread's CPU.  Core: the\nhypervisor spreads it over all CPUs, whatever the VMM's affinity.\n");
+		printf("\nRoot: each VP's guest time is on its VMM thread's CPU.\n"
+		       "Core: the hypervisor spreads it over all CPUs, whatever the VMM's affinity.\n");
 	close(fd);
 	return ret ? 1 : 0;
 }
