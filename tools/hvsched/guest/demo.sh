@@ -27,7 +27,8 @@ dmesg | sed 's/^\[[^]]*\] //' | awk '
 	/^ +ok [0-9]+ /	{ ok[suite]++ }
 	/^ +not ok [0-9]+ /	{ bad[suite]++ }
 	END { for (s in ok) printf "  %s: %d passed, %d failed\n", s, ok[s], bad[s] + 0 }'
-if [ -x /hvsched/bin/hvsched-demo ]; then
+sim=/hvsched/kselftest/drivers/hv/mshv_sim/mshv_sim_demo
+if [ -x "$sim" ]; then
 	echo
-	/hvsched/bin/hvsched-demo
+	"$sim"
 fi

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (c) 2026, Microsoft Corporation.
+ *
+ * mshv_sim: a simulated hypervisor for testing the mshv_root driver
+ * without Hyper-V (CONFIG_MSHV_SIM, test only).
+ */
+
+#ifndef _MSHV_SIM_H_
+#define _MSHV_SIM_H_
+
+#include <linux/hrtimer.h>
+#include <linux/init.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <asm/mshyperv.h>
+
+#include "mshv_root.h"
+#include "mshv_sim_uapi.h"
+
+struct file_operations;
+
+/**
+ * DOC: mshv_sim
+ *
+ * The simulator stands in for the hypervisor on a machine that runs none
+ * (mshv_parent_partition_init() finds no parent partition).  It is inert
+ * until userspace opens /dev/mshv_sim and creates a partition.
+ *
+ * Its partitions and VPs are real struct mshv_partition and struct
+ * mshv_vp, embedded in struct mshv_sim_partition and struct mshv_sim_vp.
+ * A VP's file descriptor is the driver's own (mshv_vp_fops), so
+ * MSHV_RUN_VP runs the driver's dispatch loop, mshv_vp_sched_run(); the
+ * simulator is only the backend of that loop (struct mshv_sched_ops, in
+ * mshv_sim_dispatch.c), installed when the first partition is created.
+ *
+ * Files: mshv_sim_main.c (the control device and the object lifecycle),
+ * mshv_sim_dispatch.c (the scheduler backend: workloads under the root
+ * scheduler, and ground-truth accounting), mshv_sim_core.c (emulation of
+ * the hypervisor's core scheduler).
+ *
+ * Scheduler type: hv_scheduler_type is the root scheduler's, or the core
+ * scheduler's when a partition is created with
+ * MSHV_SIM_PARTITION_CORE_SCHED.  It is one for the whole machine, as on
+ * Hyper-V: it changes only while no simulated partition exists.
+ *
+ * Lifetime: a partition's refcount (pt_ref_count) has one reference for
+ * the /dev/mshv_sim file that created it, until it is destroyed, and one
+ * for each open VP file descriptor.  The last put frees the partition and
+ * its VPs (mshv_sim_destroy_partition(), called by destroy_partition()).
+ * A destroyed partition is marked dead: dispatching one of its VPs fails
+ * with -ENODEV, as the hypervisor fails for a deleted partition.
+ */
+
+/**
+ * struct mshv_sim_partition - A simulated partition
+ * @pt: the driver's partition object
+ * @owner: the /dev/mshv_sim file that created it
+ * @dead: destroyed; dispatching its VPs fails
+ * @core: created for the core scheduler; set at creation
+ *
+ * Locking: @owner, @dead, and the membership of the partition in the
+ * simulator's table and of its VPs in @pt.pt_vp_array change under
+ * mshv_sim_lock (mshv_sim_main.c).  The dispatch path reads @dead with
+ * READ_ONCE() and no lock.
+ */
+struct mshv_sim_partition {
+	struct mshv_partition pt;
+	void *owner;
+	bool dead;
+	bool core;
+};
+
+/**
+ * struct mshv_sim_vp - A simulated VP
+ * @vp: the driver's VP object
+ * @steps: the workload; set at creation, then read only
+ * @nr_steps: entries of @steps
+ * @loops: passes through @steps to run; 0 for ever
+ * @step: the current step
+ * @loop: passes completed
+ * @compute_left_ns: what is left of the current COMPUTE step
+ * @halted: the VP is in a HALT step
+ * @intercept_pending: an intercept message was sent, the VMM has not
+ *	resumed the VP yet (no HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
+ * @done: the workload ended
+ * @halt_expired: set by @halt_timer when the HALT step ends
+ * @halt_timer: ends a HALT step and kicks the VP
+ * @stats_lock: protects the counters below it
+ * @run_ns: guest run time
+ * @dispatches: dispatches of the VP
+ * @halts: halts started
+ * @intercepts: intercept messages sent
+ * @cpu_run_ns: guest run time per CPU, nr_cpu_ids entries
+ * @core_lock: protects @explicit_suspend and @intercept_suspend
+ * @explicit_suspend: core scheduler: the VMM has not resumed the VP
+ * @intercept_suspend: core scheduler: the VP stopped with a message
+ * @core_wq: core scheduler: @core_thread waits there to be runnable
+ * @core_thread: core scheduler: the simulator's thread that runs the VP
+ *
+ * Locking: @step to @done belong to the task running the VP: under the
+ * root scheduler the VMM task, which holds @vp.vp_mutex (mshv_vp_ioctl()),
+ * in the dispatch backend; under the core scheduler @core_thread.
+ * @halt_expired is written by @halt_timer's callback before it
+ * kicks the VP, and read and cleared by the dispatching task.  The
+ * counters are written by the dispatching task and read by
+ * MSHV_SIM_GET_VP_STATS, both under @stats_lock.
+ */
+struct mshv_sim_vp {
+	struct mshv_vp vp;
+	struct mshv_sim_step *steps;
+	u32 nr_steps;
+	u64 loops;
+
+	u32 step;
+	u64 loop;
+	u64 compute_left_ns;
+	bool halted;
+	bool intercept_pending;
+	bool done;
+
+	bool halt_expired;
+	struct hrtimer halt_timer;
+
+	spinlock_t stats_lock;	/* protects the counters below */
+	u64 run_ns;
+	u64 dispatches;
+	u64 halts;
+	u64 intercepts;
+	u64 *cpu_run_ns;
+
+	spinlock_t core_lock;	/* protects the two flags below */
+	bool explicit_suspend;
+	bool intercept_suspend;
+	wait_queue_head_t core_wq;
+	struct task_struct *core_thread;
+};
+
+static inline struct mshv_sim_vp *to_sim_vp(struct mshv_vp *vp)
+{
+	return container_of(vp, struct mshv_sim_vp, vp);
+}
+
+static inline struct mshv_sim_partition *
+to_sim_partition(struct mshv_partition *pt)
+{
+	return container_of(pt, struct mshv_sim_partition, pt);
+}
+
+/* The driver's VP file operations (mshv_root_main.c) */
+extern const struct file_operations mshv_vp_fops;
+
+/**
+ * mshv_sim_backend_install() - Make the simulator the scheduler backend
+ * @core: the scheduler type wanted: core (true) or root (false)
+ * @idle: no simulated partition exists
+ *
+ * Installs the simulator's struct mshv_sched_ops, once, and sets the
+ * scheduler type.
+ *
+ * Context: Process context; may sleep.  Caller holds mshv_sim_lock.
+ * Return: 0; -ENODEV when a hypervisor is present; -EBUSY when another
+ * backend is registered, or when another scheduler type is in force and
+ * simulated partitions exist.
+ */
+int mshv_sim_backend_install(bool core, bool idle);
+
+/**
+ * mshv_sim_backend_remove() - Undo mshv_sim_backend_install()
+ *
+ * Context: Process context; no simulated VP may run.
+ */
+void mshv_sim_backend_remove(void);
+
+/**
+ * mshv_sim_vp_init() - Initialise the dispatch state of a new VP
+ * @svp: the VP; its workload is set
+ */
+void mshv_sim_vp_init(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_vp_stop() - Stop a VP's timers and thread before it is freed
+ * @svp: the VP; no task runs it
+ */
+void mshv_sim_vp_stop(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_next_step() - The current step is over: move to the next one
+ * @svp: the VP; called by the task that runs it
+ *
+ * Ends the workload after its last pass.
+ */
+void mshv_sim_next_step(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_compute() - Run guest code for a while on this CPU
+ * @svp: the VP, in a COMPUTE step; called by the task that runs it
+ * @cpu: set to the CPU it ran on
+ *
+ * Spins with preemption off, as in the dispatch hypercall, until the step
+ * ends, a tick has passed, or the hypervisor would return to the root for
+ * it (a reschedule or a signal is pending), and takes the time spent off
+ * the step.
+ *
+ * Return: the time spent, in ns.
+ */
+u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu);
+
+/**
+ * mshv_sim_write_exit() - Write an intercept message for the VMM
+ * @svp: the VP; called by the task that runs it
+ * @kind: an enum mshv_sim_exit_kind
+ * @arg: the step's argument
+ *
+ * Writes a HVMSG_OPAQUE_INTERCEPT message with a struct mshv_sim_exit
+ * payload into the VP's intercept message page, and counts it.
+ */
+void mshv_sim_write_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg);
+
+/**
+ * mshv_sim_account() - Add to a VP's ground truth
+ * @svp: the VP
+ * @cpu: the CPU guest code ran on, or -1 for none
+ * @ran_ns: the time guest code ran there
+ * @dispatch: count a dispatch
+ * @halt: count a halt
+ *
+ * Context: Any context but hard interrupt.
+ */
+void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
+		      bool dispatch, bool halt);
+
+/**
+ * mshv_sim_core_start() - Start the thread that runs a VP (core scheduler)
+ * @svp: the new VP, its partition and index set
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or a negative errno.
+ */
+int mshv_sim_core_start(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_stop() - Stop the thread of a VP, if it has one
+ * @svp: the VP
+ *
+ * Context: Process context; may sleep.
+ */
+void mshv_sim_core_stop(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_resume() - The resume_vp operation (core scheduler)
+ * @svp: the VP
+ *
+ * Clears the VP's intercept and explicit suspend and lets its thread run
+ * it.
+ *
+ * Return: 0; -ENODEV when the partition is destroyed.
+ */
+int mshv_sim_core_resume(struct mshv_sim_vp *svp);
+
+/**
+ * mshv_sim_core_suspend() - The suspend_vp operation (core scheduler)
+ * @svp: the VP
+ * @message_in_flight: set when an intercept suspended the VP too
+ *
+ * Return: 0.
+ */
+int mshv_sim_core_suspend(struct mshv_sim_vp *svp, bool *message_in_flight);
+
+#if IS_ENABLED(CONFIG_MSHV_SIM)
+/**
+ * mshv_sim_init() - Register /dev/mshv_sim
+ *
+ * Called by the driver's init instead of failing when there is no
+ * hypervisor.
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init mshv_sim_init(void);
+
+/**
+ * mshv_sim_exit() - Unregister /dev/mshv_sim
+ */
+void mshv_sim_exit(void);
+
+/**
+ * mshv_sim_destroy_partition() - Free a simulated partition
+ * @pt: a partition whose refcount dropped to zero
+ *
+ * Context: Process context; may sleep.
+ * Return: true when @pt was simulated, and is freed; false otherwise.
+ */
+bool mshv_sim_destroy_partition(struct mshv_partition *pt);
+#else
+static inline int mshv_sim_init(void)
+{
+	return -ENODEV;
+}
+
+static inline void mshv_sim_exit(void)
+{
+}
+
+static inline bool mshv_sim_destroy_partition(struct mshv_partition *pt)
+{
+	return false;
+}
+#endif
+
+#endif /* _MSHV_SIM_H_ */
