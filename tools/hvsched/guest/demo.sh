@@ -12,8 +12,11 @@ echo "-- scheduler detection --"
 msgs=$(dmesg | sed 's/^\[[^]]*\] //' | grep -E '^(mshv|Hyper-V|hv_)' | grep -v -e '^ ' -e 'mshv_vp_sched_test' | head -n 10)
 if [ -n "$msgs" ]; then
 	echo "$msgs" | sed 's/^/  dmesg: /'
-else
-	echo "  dmesg: nothing from mshv: no hypervisor was detected, the driver did not register"
+fi
+if [ -e /dev/mshv_sim ]; then
+	echo "  no hypervisor detected: mshv registered its simulator, /dev/mshv_sim (CONFIG_MSHV_SIM)"
+elif [ -z "$msgs" ]; then
+	echo "  no hypervisor detected and no simulator: mshv did not register"
 fi
 if [ -r /sys/class/misc/mshv/scheduler_type ]; then
 	echo "  scheduler type (sysfs): $(cat /sys/class/misc/mshv/scheduler_type)"
