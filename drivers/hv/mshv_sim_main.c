@@ -495,6 +495,11 @@ static long mshv_sim_ioctl(struct file *filp, unsigned int cmd,
 		return mshv_sim_ioctl_get_vp_stats(filp, uarg);
 	case MSHV_SIM_BENCH_KTHREAD_WAKE:
 		return mshv_sim_bench_kthread_wake(uarg);
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+	/* As on /dev/mshv, which the simulator stands in for */
+	case MSHV_CHECK_EXTENSION:
+		return mshv_ioctl_check_extension(uarg);
+#endif
 	}
 
 	return -ENOTTY;
