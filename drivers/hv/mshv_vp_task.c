@@ -74,7 +74,7 @@ static void mshv_vp_worker_stop(struct mshv_vp_task *t)
 
 	mshv_vp_tasks_lock();
 	worker = t->worker;
-	t->vtsk = NULL;
+	WRITE_ONCE(t->vtsk, NULL);
 	t->worker = NULL;
 	t->worker_mm = NULL;
 	mshv_vp_tasks_unlock();
@@ -193,7 +193,7 @@ static int mshv_vp_worker_get(struct mshv_vp_task *t)
 	wait_for_completion(&t->started);
 
 	mshv_vp_tasks_lock();
-	t->vtsk = vtsk;
+	WRITE_ONCE(t->vtsk, vtsk);
 	t->worker = t->spawned;
 	t->worker_mm = current->mm;
 	mshv_vp_tasks_unlock();
@@ -303,7 +303,7 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 			unsigned long arg)
 {
 	struct mshv_vp_task *t = vp->vp_task;
-	long ret;
+	int ret;
 
 	if (!t)
 		return -ENOTTY;
@@ -312,16 +312,19 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 	case MSHV_CANCEL_RUN_VP:
 		return mshv_vp_task_cancel(t, arg);
 	case MSHV_GET_VP_TASK:
-		if (mutex_lock_killable(&vp->vp_mutex))
-			return -EINTR;
-		if (vp->vp_partition->pt_vp_workers)
+		/*
+		 * Only creating the worker needs the VP: a running
+		 * MSHV_RUN_VP, which holds it, has created the worker.
+		 */
+		if (vp->vp_partition->pt_vp_workers && !READ_ONCE(t->vtsk)) {
+			if (mutex_lock_killable(&vp->vp_mutex))
+				return -EINTR;
 			ret = mshv_vp_worker_get(t);
-		else
-			ret = 0;
-		if (!ret)
-			ret = mshv_vp_task_get_info(t, (void __user *)arg);
-		mutex_unlock(&vp->vp_mutex);
-		return ret;
+			mutex_unlock(&vp->vp_mutex);
+			if (ret)
+				return ret;
+		}
+		return mshv_vp_task_get_info(t, (void __user *)arg);
 	}
 
 	return -ENOTTY;

@@ -82,8 +82,11 @@ enum {
  *
  * Locking: @runner, @vtsk, @worker and @worker_mm change only under the
  * VP's vp_mutex (MSHV_RUN_VP and MSHV_GET_VP_TASK hold it) and under
- * mshv_vp_tasks_lock, which the debugfs table takes to read them; VP
- * teardown changes them when no file of the VP is open.  @run, @dead and
+ * mshv_vp_tasks_lock, which the readers (MSHV_GET_VP_TASK, the debugfs
+ * table, kicks) take; MSHV_GET_VP_TASK also peeks at @vtsk with
+ * READ_ONCE() to know whether it must create the worker.  VP teardown
+ * changes them when no file of the VP is open.  @spawned is handed from
+ * the new worker to its creator, ordered by @started.  @run, @dead and
  * @result are a hand-off between the vp_mutex holder and the worker, with
  * the barriers documented at their accesses.
  */
@@ -155,8 +158,9 @@ long mshv_vp_task_run(struct mshv_vp *vp);
  * @ioctl: MSHV_CANCEL_RUN_VP or MSHV_GET_VP_TASK
  * @arg: the ioctl's argument
  *
- * MSHV_GET_VP_TASK takes @vp->vp_mutex itself; MSHV_CANCEL_RUN_VP takes no
- * lock, so it can stop an MSHV_RUN_VP that holds it.
+ * Neither waits for a running MSHV_RUN_VP: MSHV_CANCEL_RUN_VP takes no
+ * lock, MSHV_GET_VP_TASK takes @vp->vp_mutex only to create the worker,
+ * which a running MSHV_RUN_VP has done already.
  *
  * Return: 0 or a negative errno; -ENOTTY for another @ioctl.
  */
@@ -208,7 +212,8 @@ void mshv_vp_tasks_del(struct mshv_vp_task *t);
 
 /**
  * mshv_vp_task_get_info() - MSHV_GET_VP_TASK
- * @t: the VP's task state; the caller holds the VP's vp_mutex
+ * @t: the VP's task state; takes mshv_vp_tasks_lock(), not the VP's
+ *	vp_mutex, so it answers while the VP runs
  * @uarg: user address of a struct mshv_vp_task_info
  *
  * Return: 0; -EFAULT; -EINVAL for a wrong size, flags, or a non-zero
