@@ -307,7 +307,7 @@ TEST_F(cg, fifo)
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, sim_window_end(s->fd, s->pt, i, &w[i]));
 	pct = 100.0 * w[0].run_ns / (w[0].run_ns + w[1].run_ns);
-	TH_LOG("SCHED_FIFO worker: %.1f%% of guest time on cpu%d (%.1f%% of the window), CFS %.1f%%",
+	TH_LOG("SCHED_FIFO worker: %.1f%% of guest time on cpu%d (%.1f%% of window), CFS %.1f%%",
 	       pct, self->cpu, 100.0 * w[0].run_ns / w[0].t_ns, 100.0 - pct);
 	EXPECT_LE(90.0, pct);
 }
