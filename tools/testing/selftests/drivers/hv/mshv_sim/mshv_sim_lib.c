@@ -656,7 +656,7 @@ static void sim_vmm_child(const struct sim_vmm_cfg *cfg, pid_t parent,
 
 int sim_vmm_spawn(struct sim_vmm *m, const struct sim_vmm_cfg *cfg)
 {
-	struct sim_vmm_report r;
+	struct sim_vmm_report r = { .err = 0 };
 	pid_t parent = getpid();
 	int cmd[2], rep[2], ret;
 
