@@ -92,6 +92,7 @@ bool sim_has_vp_tasks(int fd)
 	struct mshv_sim_info info;
 	__u32 cap = MSHV_CAP_VP_TASKS;
 	int ret, mfd;
+	__u64 pt;
 
 	/* The simulator's control device, then the driver's own device */
 	ret = ioctl(fd, MSHV_CHECK_EXTENSION, &cap);
@@ -105,11 +106,20 @@ bool sim_has_vp_tasks(int fd)
 			return ret > 0;
 	}
 	/*
-	 * Without a device that answers MSHV_CHECK_EXTENSION (the simulator
-	 * registers no /dev/mshv): the simulator's version 3 interface came
-	 * with the VP tasks.
+	 * No device answers MSHV_CHECK_EXTENSION (the simulator registers no
+	 * /dev/mshv): a simulator of version 3 or later takes the partition
+	 * flags exactly when the kernel has the VP tasks.
 	 */
-	return !sim_info(fd, &info) && info.version >= 3;
+	if (sim_info(fd, &info) || info.version < 3)
+		return false;
+	ret = sim_create_partition_flags(fd, MSHV_SIM_PARTITION_VP_INLINE,
+					 &pt);
+	if (!ret) {
+		sim_destroy_partition(fd, pt);
+		sim_wait_live(fd, info.nr_partitions, info.nr_vps, 1000);
+	}
+	/* EBUSY: partitions of the core scheduler live; the flag was valid */
+	return !ret || ret == -EBUSY;
 }
 
 int sim_create_partition(int fd, __u64 *pt_id)
