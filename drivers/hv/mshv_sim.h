@@ -86,6 +86,7 @@ struct mshv_sim_partition {
  *	resumed the VP yet (no HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
  * @done: the workload ended
  * @halt_expired: set by @halt_timer when the HALT step ends
+ * @halt_fired_ns: when @halt_timer kicked the VP
  * @halt_timer: ends a HALT step and kicks the VP
  * @stats_lock: protects the counters below it
  * @run_ns: guest run time
@@ -93,6 +94,9 @@ struct mshv_sim_partition {
  * @halts: halts started
  * @intercepts: intercept messages sent
  * @cpu_run_ns: guest run time per CPU, nr_cpu_ids entries
+ * @wake_lat: NULL, or a ring of MSHV_SIM_MAX_WAKE_SAMPLES wake latencies
+ *	in ns (MSHV_SIM_VP_WAKE_LATENCY)
+ * @nr_wake: wake latencies recorded so far
  * @core_lock: protects @explicit_suspend and @intercept_suspend
  * @explicit_suspend: core scheduler: the VMM has not resumed the VP
  * @intercept_suspend: core scheduler: the VP stopped with a message
@@ -102,8 +106,9 @@ struct mshv_sim_partition {
  * Locking: @step to @done belong to the task running the VP: under the
  * root scheduler the VMM task, which holds @vp.vp_mutex (mshv_vp_ioctl()),
  * in the dispatch backend; under the core scheduler @core_thread.
- * @halt_expired is written by @halt_timer's callback before it
- * kicks the VP, and read and cleared by the dispatching task.  The
+ * @halt_expired and @halt_fired_ns are written by @halt_timer's callback
+ * before it kicks the VP, and read by the dispatching task (@halt_expired
+ * with acquire semantics).  The
  * counters are written by the dispatching task and read by
  * MSHV_SIM_GET_VP_STATS, both under @stats_lock.
  */
@@ -121,6 +126,7 @@ struct mshv_sim_vp {
 	bool done;
 
 	bool halt_expired;
+	u64 halt_fired_ns;
 	struct hrtimer halt_timer;
 
 	spinlock_t stats_lock;	/* protects the counters below */
@@ -129,6 +135,8 @@ struct mshv_sim_vp {
 	u64 halts;
 	u64 intercepts;
 	u64 *cpu_run_ns;
+	u32 *wake_lat;
+	u64 nr_wake;
 
 	spinlock_t core_lock;	/* protects the two flags below */
 	bool explicit_suspend;
@@ -230,6 +238,28 @@ void mshv_sim_write_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg);
  */
 void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
 		      bool dispatch, bool halt);
+
+/**
+ * mshv_sim_copy_wake_lat() - Copy out a VP's latest wake latencies
+ * @svp: the VP, with @svp->wake_lat; caller holds @svp->stats_lock
+ * @buf: where to copy them, oldest first
+ * @nr: entries at @buf
+ *
+ * Return: entries copied.
+ */
+u32 mshv_sim_copy_wake_lat(struct mshv_sim_vp *svp, u32 *buf, u32 nr);
+
+/**
+ * mshv_sim_bench_kthread_wake() - MSHV_SIM_BENCH_KTHREAD_WAKE
+ * @uarg: user address of a struct mshv_sim_kthread_wake
+ *
+ * Measures the wake latency of a plain kernel thread woken by an hrtimer:
+ * the baseline for a VP's wake latency (mshv_sim_bench.c).
+ *
+ * Context: Process context; sleeps for the whole measurement.
+ * Return: 0 or a negative errno.
+ */
+long mshv_sim_bench_kthread_wake(void __user *uarg);
 
 /**
  * mshv_sim_core_start() - Start the thread that runs a VP (core scheduler)

@@ -133,6 +133,10 @@ static int mshv_sim_core_thread(void *data)
 					       step->arg))
 				mshv_sim_next_step(svp);
 			break;
+		case MSHV_SIM_OP_NULL:
+			mshv_sim_next_step(svp);
+			cond_resched();
+			break;
 		}
 	}
 

@@ -19,6 +19,7 @@
 
 #include "mshv_sim.h"
 #include "mshv_vp_sched.h"
+#include "mshv_vp_task.h"
 
 /* Whether the simulator's backend is installed; under mshv_sim_lock */
 static bool mshv_sim_installed;
@@ -28,7 +29,9 @@ static enum hrtimer_restart mshv_sim_halt_timer_fn(struct hrtimer *t)
 	struct mshv_sim_vp *svp = container_of(t, struct mshv_sim_vp,
 					       halt_timer);
 
-	WRITE_ONCE(svp->halt_expired, true);
+	svp->halt_fired_ns = ktime_get_ns();
+	/* Publishes @halt_fired_ns too */
+	smp_store_release(&svp->halt_expired, true);
 	/* The same entry a SynIC scheduler message takes */
 	mshv_vp_sched_kick(&svp->vp);
 
@@ -72,7 +75,8 @@ u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu)
 		cpu_relax();
 		now = ktime_get_ns();
 	} while (now - start < limit && !need_resched() &&
-		 !signal_pending(current));
+		 !signal_pending(current) &&
+		 !mshv_vp_exit_requested(svp->vp.vp_task));
 	preempt_enable();
 
 	ran = min(now - start, svp->compute_left_ns);
@@ -98,6 +102,34 @@ void mshv_sim_write_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
 	msg->header.message_type = HVMSG_OPAQUE_INTERCEPT;
 	msg->header.payload_size = sizeof(exit);
 	memcpy(msg->u.payload, &exit, sizeof(exit));
+}
+
+/* The VP runs again after a halt: record how long the wake took. */
+static void mshv_sim_record_wake(struct mshv_sim_vp *svp)
+{
+	u64 lat;
+
+	if (!svp->wake_lat)
+		return;
+
+	lat = ktime_get_ns() - svp->halt_fired_ns;
+	spin_lock(&svp->stats_lock);
+	svp->wake_lat[svp->nr_wake++ % MSHV_SIM_MAX_WAKE_SAMPLES] =
+		min_t(u64, lat, U32_MAX);
+	spin_unlock(&svp->stats_lock);
+}
+
+u32 mshv_sim_copy_wake_lat(struct mshv_sim_vp *svp, u32 *buf, u32 nr)
+{
+	u64 have = min_t(u64, svp->nr_wake, MSHV_SIM_MAX_WAKE_SAMPLES);
+	u64 first, i;
+
+	nr = min_t(u64, nr, have);
+	first = svp->nr_wake - nr;
+	for (i = 0; i < nr; i++)
+		buf[i] = svp->wake_lat[(first + i) % MSHV_SIM_MAX_WAKE_SAMPLES];
+
+	return nr;
 }
 
 void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
@@ -146,11 +178,12 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	}
 
 	if (svp->halted) {
-		if (!READ_ONCE(svp->halt_expired)) {
+		if (!smp_load_acquire(&svp->halt_expired)) {
 			res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
 			goto out;
 		}
 		svp->halted = false;
+		mshv_sim_record_wake(svp);
 		mshv_sim_next_step(svp);
 	}
 
@@ -181,6 +214,9 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 		mshv_sim_send_exit(svp, MSHV_SIM_EXIT_INTERCEPT, step->arg);
 		mshv_sim_next_step(svp);
 		res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+		break;
+	case MSHV_SIM_OP_NULL:
+		mshv_sim_next_step(svp);
 		break;
 	}
 

@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 
 #include "mshv_sim.h"
+#include "mshv_vp_task.h"
 #include "mshv_vp_sched.h"
 
 /*
@@ -99,6 +100,19 @@ static struct mshv_sim_partition *mshv_sim_find(void *owner, u64 pt_id)
 	return spt;
 }
 
+/* The MSHV_PT_BIT_* flags of MSHV_CREATE_PARTITION for simulator flags */
+static u64 mshv_sim_pt_flags(u32 flags)
+{
+	u64 pt_flags = 0;
+
+	if (flags & MSHV_SIM_PARTITION_VP_WORKERS)
+		pt_flags |= BIT_ULL(MSHV_PT_BIT_VP_WORKERS);
+	if (flags & MSHV_SIM_PARTITION_VP_INLINE)
+		pt_flags |= BIT_ULL(MSHV_PT_BIT_VP_INLINE);
+
+	return pt_flags;
+}
+
 static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 {
 	struct mshv_sim_partition_args args;
@@ -108,7 +122,9 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 
 	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
 				 ARRAY_SIZE(args.reserved),
-				 MSHV_SIM_PARTITION_CORE_SCHED);
+				 MSHV_SIM_PARTITION_CORE_SCHED |
+				 MSHV_SIM_PARTITION_VP_WORKERS |
+				 MSHV_SIM_PARTITION_VP_INLINE);
 	if (ret)
 		return ret;
 	if (args.pt_id)
@@ -133,6 +149,11 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 	mutex_lock(&mshv_sim_lock);
 	ret = mshv_sim_backend_install(spt->core,
 				       !atomic64_read(&mshv_sim_nr_partitions));
+	if (ret)
+		goto unlock;
+
+	/* After the install, which sets the scheduler type */
+	ret = mshv_vp_task_pt_mode(&spt->pt, mshv_sim_pt_flags(args.flags));
 	if (ret)
 		goto unlock;
 
@@ -242,6 +263,10 @@ static int mshv_sim_check_steps(const struct mshv_sim_step *steps, u32 nr)
 			break;
 		case MSHV_SIM_OP_INTERCEPT:
 			break;
+		case MSHV_SIM_OP_NULL:
+			if (steps[i].arg)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -252,7 +277,9 @@ static int mshv_sim_check_steps(const struct mshv_sim_step *steps, u32 nr)
 
 static void mshv_sim_free_vp(struct mshv_sim_vp *svp)
 {
+	mshv_vp_task_destroy(&svp->vp);
 	free_page((unsigned long)svp->vp.vp_intercept_msg_page);
+	kfree(svp->wake_lat);
 	kfree(svp->cpu_run_ns);
 	kfree(svp->steps);
 	kfree(svp);
@@ -267,7 +294,8 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 	int ret, fd;
 
 	ret = mshv_sim_copy_args(&args, sizeof(args), uarg, args.reserved,
-				 ARRAY_SIZE(args.reserved), 0);
+				 ARRAY_SIZE(args.reserved),
+				 MSHV_SIM_VP_WAKE_LATENCY);
 	if (ret)
 		return ret;
 	if (args.vp_index >= MSHV_MAX_VPS || !args.nr_steps ||
@@ -296,6 +324,14 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 	if (!svp->cpu_run_ns || !svp->vp.vp_intercept_msg_page) {
 		ret = -ENOMEM;
 		goto free_vp;
+	}
+	if (args.flags & MSHV_SIM_VP_WAKE_LATENCY) {
+		svp->wake_lat = kcalloc(MSHV_SIM_MAX_WAKE_SAMPLES,
+					sizeof(*svp->wake_lat), GFP_KERNEL);
+		if (!svp->wake_lat) {
+			ret = -ENOMEM;
+			goto free_vp;
+		}
 	}
 
 	svp->vp.vp_index = args.vp_index;
@@ -327,6 +363,10 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 		ret = -ENOENT;
 		goto unlock;
 	}
+
+	ret = mshv_vp_task_init(&svp->vp);
+	if (ret)
+		goto put_partition;
 
 	if (spt->core) {
 		ret = mshv_sim_core_start(svp);
@@ -369,7 +409,8 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	struct mshv_sim_partition *spt;
 	struct mshv_sim_vp *svp;
 	struct mshv_vp *vp;
-	u32 nr_copy;
+	u32 nr_copy, nr_lat = 0;
+	u32 *lat = NULL;
 	u64 *cpu_ns;
 	int ret = 0;
 
@@ -378,7 +419,9 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	if (ret)
 		return ret;
 	if (st.run_ns || st.dispatches || st.halts || st.intercepts ||
-	    st.loops_done || (st.nr_cpus && !st.cpu_run_ns))
+	    st.loops_done || (st.nr_cpus && !st.cpu_run_ns) || st.pad ||
+	    (st.nr_wake_lat && !st.wake_lat_ns) ||
+	    st.nr_wake_lat > MSHV_SIM_MAX_WAKE_SAMPLES)
 		return -EINVAL;
 	if (st.vp_index >= MSHV_MAX_VPS)
 		return -EINVAL;
@@ -387,6 +430,13 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	cpu_ns = kcalloc(nr_cpu_ids, sizeof(*cpu_ns), GFP_KERNEL);
 	if (!cpu_ns)
 		return -ENOMEM;
+	if (st.nr_wake_lat) {
+		lat = kcalloc(st.nr_wake_lat, sizeof(*lat), GFP_KERNEL);
+		if (!lat) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
 
 	mutex_lock(&mshv_sim_lock);
 	spt = mshv_sim_find(owner, st.pt_id);
@@ -404,18 +454,25 @@ static long mshv_sim_ioctl_get_vp_stats(void *owner, void __user *uarg)
 	st.halts = svp->halts;
 	st.intercepts = svp->intercepts;
 	memcpy(cpu_ns, svp->cpu_run_ns, nr_cpu_ids * sizeof(*cpu_ns));
+	if (svp->wake_lat)
+		nr_lat = mshv_sim_copy_wake_lat(svp, lat, st.nr_wake_lat);
 	spin_unlock(&svp->stats_lock);
 	/* Its task owns the position; a racy snapshot is good enough. */
 	st.loops_done = READ_ONCE(svp->loop);
 	mutex_unlock(&mshv_sim_lock);
 
 	st.nr_cpus = nr_cpu_ids;
+	st.nr_wake_lat = nr_lat;
 	if (nr_copy && copy_to_user(u64_to_user_ptr(st.cpu_run_ns), cpu_ns,
 				    nr_copy * sizeof(*cpu_ns)))
+		ret = -EFAULT;
+	else if (nr_lat && copy_to_user(u64_to_user_ptr(st.wake_lat_ns), lat,
+					nr_lat * sizeof(*lat)))
 		ret = -EFAULT;
 	else if (copy_to_user(uarg, &st, sizeof(st)))
 		ret = -EFAULT;
 out:
+	kfree(lat);
 	kfree(cpu_ns);
 	return ret;
 }
@@ -436,6 +493,8 @@ static long mshv_sim_ioctl(struct file *filp, unsigned int cmd,
 		return mshv_sim_ioctl_create_vp(filp, uarg);
 	case MSHV_SIM_GET_VP_STATS:
 		return mshv_sim_ioctl_get_vp_stats(filp, uarg);
+	case MSHV_SIM_BENCH_KTHREAD_WAKE:
+		return mshv_sim_bench_kthread_wake(uarg);
 	}
 
 	return -ENOTTY;

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* MSHV_SIM_GET_INFO reports it; bumped on any change of this file */
-#define MSHV_SIM_VERSION		2
+#define MSHV_SIM_VERSION		3
 
 /* Steps of a VP's workload, and the longest step */
 #define MSHV_SIM_MAX_STEPS		64
@@ -69,6 +69,18 @@ struct mshv_sim_info {
  */
 #define MSHV_SIM_PARTITION_CORE_SCHED	0x1U
 
+/*
+ * MSHV_SIM_CREATE_PARTITION flags: how the root scheduler's VPs are
+ * dispatched, as MSHV_PT_BIT_VP_WORKERS and MSHV_PT_BIT_VP_INLINE ask of
+ * MSHV_CREATE_PARTITION (include/uapi/linux/mshv.h): by a worker task per
+ * VP, or by the MSHV_RUN_VP caller.  Neither: the module parameter
+ * mshv_root.vp_workers decides.  Both: EINVAL.  Workers under the core
+ * scheduler: EOPNOTSUPP.  Without CONFIG_MSHV_INTEGRATED_SCHED either
+ * fails with EINVAL.
+ */
+#define MSHV_SIM_PARTITION_VP_WORKERS	0x2U
+#define MSHV_SIM_PARTITION_VP_INLINE	0x4U
+
 /**
  * struct mshv_sim_partition_args - MSHV_SIM_CREATE/DESTROY_PARTITION
  * @size: in: sizeof(struct mshv_sim_partition_args)
@@ -91,14 +103,16 @@ enum mshv_sim_op {
 	MSHV_SIM_OP_HALT = 2,
 	/* Stop with an intercept message for the VMM, carrying @arg */
 	MSHV_SIM_OP_INTERCEPT = 3,
+	/* Return from the dispatch at once, no guest time (@arg: 0) */
+	MSHV_SIM_OP_NULL = 4,
 };
 
 /**
  * struct mshv_sim_step - One step of a VP's workload
  * @op: an enum mshv_sim_op
  * @reserved: 0
- * @arg: microseconds (COMPUTE, HALT; 1 .. MSHV_SIM_MAX_STEP_US), or any
- *	value passed to the VMM (INTERCEPT)
+ * @arg: microseconds (COMPUTE, HALT; 1 .. MSHV_SIM_MAX_STEP_US), any
+ *	value passed to the VMM (INTERCEPT), or 0 (NULL)
  */
 struct mshv_sim_step {
 	__u32 op;
@@ -106,10 +120,18 @@ struct mshv_sim_step {
 	__u64 arg;
 };
 
+/*
+ * MSHV_SIM_CREATE_VP flag: keep the VP's latest wake latencies (from the
+ * timer that ends a HALT step kicking the VP to the VP running again), up
+ * to MSHV_SIM_MAX_WAKE_SAMPLES, for MSHV_SIM_GET_VP_STATS.
+ */
+#define MSHV_SIM_VP_WAKE_LATENCY	0x1U
+#define MSHV_SIM_MAX_WAKE_SAMPLES	4096
+
 /**
  * struct mshv_sim_create_vp - MSHV_SIM_CREATE_VP
  * @size: in: sizeof(struct mshv_sim_create_vp)
- * @flags: in: 0
+ * @flags: in: MSHV_SIM_VP_WAKE_LATENCY or 0
  * @pt_id: in: the partition
  * @vp_index: in: the VP's index, below mshv_sim_info.max_vps
  * @nr_steps: in: 1 .. MSHV_SIM_MAX_STEPS
@@ -146,6 +168,11 @@ struct mshv_sim_create_vp {
  * @intercepts: out: intercept messages sent (the end-of-workload message
  *	included)
  * @loops_done: out: passes through the whole workload completed
+ * @wake_lat_ns: in: user address of @nr_wake_lat __u32, or 0; out there:
+ *	the VP's latest wake latencies in ns, oldest first (only a VP created
+ *	with MSHV_SIM_VP_WAKE_LATENCY keeps them; reading does not consume)
+ * @nr_wake_lat: in: entries at @wake_lat_ns; out: entries written
+ * @pad: in: 0
  * @reserved: in: 0
  */
 struct mshv_sim_vp_stats {
@@ -160,6 +187,9 @@ struct mshv_sim_vp_stats {
 	__u64 halts;
 	__u64 intercepts;
 	__u64 loops_done;
+	__u64 wake_lat_ns;
+	__u32 nr_wake_lat;
+	__u32 pad;
 	__u64 reserved[4];
 };
 
@@ -190,6 +220,31 @@ struct mshv_sim_exit {
 	__u64 seq;
 };
 
+/**
+ * struct mshv_sim_kthread_wake - MSHV_SIM_BENCH_KTHREAD_WAKE
+ * @size: in: sizeof(struct mshv_sim_kthread_wake)
+ * @flags: in: 0
+ * @period_us: in: 1 .. 100000, the time between two wakes
+ * @nr_samples: in: 1 .. MSHV_SIM_MAX_WAKE_SAMPLES, with @nr_samples *
+ *	@period_us at most 10 s; out: samples written
+ * @cpu: in: the CPU to bind the kernel thread to, or -1 for none
+ * @pad: in: 0
+ * @samples_ns: in: user address of @nr_samples __u32; out there: the wake
+ *	latency of a plain kernel thread (an hrtimer wakes it; the time until
+ *	it runs), the baseline of a VP's wake latency
+ * @reserved: in: 0
+ */
+struct mshv_sim_kthread_wake {
+	__u32 size;
+	__u32 flags;
+	__u32 period_us;
+	__u32 nr_samples;
+	__s32 cpu;
+	__u32 pad;
+	__u64 samples_ns;
+	__u64 reserved[4];
+};
+
 #define MSHV_SIM_IOCTL			0xB8
 
 /* 0xF0 .. 0xFF of the mshv ioctl range; only valid on /dev/mshv_sim */
@@ -203,5 +258,7 @@ struct mshv_sim_exit {
 	_IOW(MSHV_SIM_IOCTL, 0xF3, struct mshv_sim_create_vp)
 #define MSHV_SIM_GET_VP_STATS \
 	_IOWR(MSHV_SIM_IOCTL, 0xF4, struct mshv_sim_vp_stats)
+#define MSHV_SIM_BENCH_KTHREAD_WAKE \
+	_IOWR(MSHV_SIM_IOCTL, 0xF5, struct mshv_sim_kthread_wake)
 
 #endif /* _MSHV_SIM_UAPI_H_ */

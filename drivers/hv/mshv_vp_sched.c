@@ -17,6 +17,7 @@
 
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
+#include "mshv_vp_task.h"
 
 #define MSHV_SCHED_OP(func)						\
 	DEFINE_STATIC_CALL_NULL(mshv_sched_##func,			\
@@ -45,6 +46,9 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 {
 	long ret;
 
+	if (mshv_vp_exit_requested(vp->vp_task))
+		return -EINTR;
+
 	/* Resume VP execution */
 	ret = mshv_sched_call(resume_vp)(vp);
 	if (ret) {
@@ -53,13 +57,15 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 	}
 
 	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
-				       vp->run.kicked_by_hv == 1);
-	if (ret) {
+				       vp->run.kicked_by_hv == 1 ||
+				       mshv_vp_exit_requested(vp->vp_task));
+	if (ret || !vp->run.kicked_by_hv) {
 		bool message_in_flight;
 
 		/*
-		 * Otherwise the waiting was interrupted by a signal: suspend
-		 * the vCPU explicitly and copy message in flight (if any).
+		 * Otherwise the waiting was interrupted by a signal or a
+		 * cancel: suspend the vCPU explicitly and copy message in
+		 * flight (if any).
 		 */
 		ret = mshv_sched_call(suspend_vp)(vp, &message_in_flight);
 		if (ret)
@@ -90,8 +96,9 @@ mshv_vp_wait_for_hv_kick(struct mshv_vp *vp)
 	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
 				       (vp->run.kicked_by_hv == 1 &&
 					!mshv_sched_call(dispatch_thread_blocked)(vp)) ||
-				       mshv_sched_call(interrupt_pending)(vp));
-	if (ret)
+				       mshv_sched_call(interrupt_pending)(vp) ||
+				       mshv_vp_exit_requested(vp->vp_task));
+	if (ret || mshv_vp_exit_requested(vp->vp_task))
 		return -EINTR;
 
 	trace_mshv_vp_wait_for_hv_kick(vp->vp_partition->pt_id,
@@ -125,6 +132,12 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 	do {
 		u32 flags = 0;
 		struct hv_output_dispatch_vp output;
+
+		/* MSHV_CANCEL_RUN_VP, or the worker's caller has a signal */
+		if (mshv_vp_exit_requested(vp->vp_task)) {
+			ret = -EINTR;
+			break;
+		}
 
 		if (__xfer_to_guest_mode_work_pending()) {
 			ret = xfer_to_guest_mode_handle_work();
@@ -201,6 +214,17 @@ long mshv_vp_sched_run(struct mshv_vp *vp)
 		return mshv_run_vp_with_root_scheduler(vp);
 
 	return mshv_run_vp_with_hyp_scheduler(vp);
+}
+
+long mshv_vp_sched_run_to_exit(struct mshv_vp *vp)
+{
+	long ret;
+
+	do {
+		ret = mshv_vp_sched_run(vp);
+	} while (ret == 0 && mshv_vp_handle_intercept(vp));
+
+	return ret;
 }
 
 void mshv_vp_sched_kick(struct mshv_vp *vp)

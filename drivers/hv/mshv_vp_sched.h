@@ -35,11 +35,16 @@ struct hv_output_dispatch_vp;
  *
  * Locking rules for vp->run (struct mshv_vp, mshv_root.h):
  *
- * - mshv_vp_sched_run() runs for a VP in one task at a time: the caller
- *   holds vp->vp_mutex.  It is called in process context with interrupts
- *   enabled and may sleep.
+ * - mshv_vp_sched_run() runs for a VP in one task at a time, the VP's
+ *   dispatch task: the holder of vp->vp_mutex (MSHV_RUN_VP, inline mode)
+ *   or the VP's worker, to which the holder handed the VP and which it
+ *   waits for (worker mode, mshv_vp_task.c).  It is called in process
+ *   context with interrupts enabled and may sleep.
  * - run.flags.intercept_suspend and run.flags.root_sched_blocked are read
  *   and written only by that task, in mshv_vp_sched_run().
+ * - vp->vp_task->exit_req (MSHV_CANCEL_RUN_VP, or a stop of the worker)
+ *   is set by any task, which then wakes run.vp_suspend_queue; the loop
+ *   tests it before every dispatch and in every wait, and returns -EINTR.
  * - run.flags.root_sched_dispatched is set by that task for the duration of
  *   the dispatch hypercall, with preemption disabled.  The irqfd fast path
  *   (mshv_try_assert_irq_fast()) reads it locklessly, from any context, as a
@@ -70,6 +75,31 @@ struct hv_output_dispatch_vp;
  * every case @vp can be run again by the next call.
  */
 long mshv_vp_sched_run(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_sched_run_to_exit() - Run a VP until it has a message for
+ *	userspace
+ * @vp: the VP; called by its dispatch task (see the locking rules)
+ *
+ * Calls mshv_vp_sched_run() until it stops on an intercept that the
+ * driver does not handle itself (mshv_vp_handle_intercept()).  This is the
+ * work of one MSHV_RUN_VP, done by the caller or by the VP's worker.
+ *
+ * Context: Process context, interrupts enabled.  May sleep.
+ * Return: as mshv_vp_sched_run().
+ */
+long mshv_vp_sched_run_to_exit(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_handle_intercept() - Handle an intercept in the driver
+ * @vp: the VP, stopped on the intercept in @vp->vp_intercept_msg_page
+ *
+ * Defined in mshv_root_main.c.
+ *
+ * Return: true when the driver handled it and the VP can run on; false
+ * when the message is for userspace.
+ */
+bool mshv_vp_handle_intercept(struct mshv_vp *vp);
 
 /**
  * mshv_vp_sched_kick() - The hypervisor signalled a VP

@@ -24,6 +24,7 @@
 
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
+#include "mshv_vp_task.h"
 
 #define FAKE_MAX_DISPATCH	8
 #define RUNNER_MAX_CALLS	3
@@ -831,6 +832,86 @@ static void mshv_vp_sched_test_sched_type(struct kunit *test)
 }
 #endif
 
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+/* Ask the loop to return, as MSHV_CANCEL_RUN_VP does. */
+static void request_exit(void)
+{
+	set_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	wake_up(&fake->vp->run.vp_suspend_queue);
+}
+
+/* An exit requested before the call returns -EINTR without a dispatch. */
+static void mshv_vp_sched_test_exit_before_dispatch(struct kunit *test)
+{
+	struct runner r = {}, r2 = {};
+
+	add_step(READY, INTERCEPT);
+	request_exit();
+	run_calls(test, &r, 1);
+	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 0);
+
+	/* The request stays until its owner clears it; then the VP runs. */
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	run_calls(test, &r2, 1);
+	KUNIT_EXPECT_EQ(test, r2.ret[0], 0);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 1);
+}
+
+/*
+ * An exit requested during the blocked wait returns -EINTR; the VP stays
+ * blocked, and the next call waits for the kick before dispatching.
+ */
+static void mshv_vp_sched_test_exit_in_blocked_wait(struct kunit *test)
+{
+	struct runner r = {}, r2 = {};
+
+	add_step(BLOCKED, NO_EVENT);
+	add_step(READY, INTERCEPT);
+	runner_start(test, &r, 1);
+	if (wait_for_sleeper(test)) {
+		request_exit();
+		runner_wait(test, &r, 0);
+	}
+	runner_finish(test, &r);
+	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 1);
+	KUNIT_EXPECT_EQ(test, RUN_FLAG(root_sched_blocked), 1);
+
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	runner_start(test, &r2, 1);
+	if (wait_for_sleeper(test)) {
+		expect_still_waiting(test, &r2, 0, 1);
+		mshv_vp_sched_kick(fake->vp);
+		runner_wait(test, &r2, 0);
+	}
+	runner_finish(test, &r2);
+	KUNIT_EXPECT_EQ(test, r2.ret[0], 0);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 2);
+}
+
+/*
+ * Hypervisor's scheduler: an exit requested while waiting for the
+ * intercept suspends the VP and returns -EINTR, as a signal does.
+ */
+static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
+{
+	struct runner r = {};
+
+	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	runner_start(test, &r, 1);
+	if (wait_for_sleeper(test)) {
+		request_exit();
+		runner_wait(test, &r, 0);
+	}
+	runner_finish(test, &r);
+
+	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
+	KUNIT_EXPECT_EQ(test, fake->nresume, 1);
+	KUNIT_EXPECT_EQ(test, fake->nsuspend, 1);
+}
+#endif
+
 static int mshv_vp_sched_test_init(struct kunit *test)
 {
 	struct device *dev;
@@ -849,6 +930,10 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 	f->pt->pt_id = 42;
 	f->vp->vp_index = 3;
 	f->vp->vp_partition = f->pt;
+	f->vp->vp_task = kunit_kzalloc(test, sizeof(*f->vp->vp_task),
+				       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->vp->vp_task);
+	f->vp->vp_task->vp = f->vp;
 	mutex_init(&f->vp->vp_mutex);
 	atomic64_set(&f->vp->run.vp_signaled_count, 0);
 	init_waitqueue_head(&f->vp->run.vp_suspend_queue);
@@ -902,6 +987,9 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_kick),
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	KUNIT_CASE(mshv_vp_sched_test_sched_type),
+	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),
+	KUNIT_CASE(mshv_vp_sched_test_exit_in_blocked_wait),
+	KUNIT_CASE(mshv_vp_sched_test_hyp_exit_request),
 #endif
 	{}
 };

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026, Microsoft Corporation.
+ *
+ * Where each guest VP runs, for userspace: MSHV_GET_VP_TASK on a VP file,
+ * and the debugfs table mshv_sched/vp_tasks of every VP.  See
+ * mshv_vp_task.h.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <asm/mshyperv.h>
+
+#include "mshv_root.h"
+#include "mshv_vp_task.h"
+
+/*
+ * Every VP's struct mshv_vp_task, for the debugfs table.  The lock also
+ * protects the task pointers of each entry (see struct mshv_vp_task).
+ */
+static LIST_HEAD(mshv_vp_tasks);
+static DEFINE_MUTEX(mshv_vp_tasks_mutex);
+
+static struct dentry *mshv_vp_tasks_dir;
+
+void mshv_vp_tasks_lock(void)
+{
+	mutex_lock(&mshv_vp_tasks_mutex);
+}
+
+void mshv_vp_tasks_unlock(void)
+{
+	mutex_unlock(&mshv_vp_tasks_mutex);
+}
+
+void mshv_vp_tasks_add(struct mshv_vp_task *t)
+{
+	mshv_vp_tasks_lock();
+	list_add_tail(&t->node, &mshv_vp_tasks);
+	mshv_vp_tasks_unlock();
+}
+
+void mshv_vp_tasks_del(struct mshv_vp_task *t)
+{
+	mshv_vp_tasks_lock();
+	list_del(&t->node);
+	mshv_vp_tasks_unlock();
+}
+
+/*
+ * The task that runs @t's VP, or NULL; caller holds mshv_vp_tasks_mutex
+ * and rcu_read_lock().
+ */
+static struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t)
+{
+	if (t->worker)
+		return t->worker;
+	if (t->runner)
+		return pid_task(t->runner, PIDTYPE_PID);
+	return NULL;
+}
+
+int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
+{
+	struct mshv_vp_task_info args;
+	struct task_struct *task;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	if (args.size != sizeof(args) || args.flags || args.mode ||
+	    args.tid || args.cpu || memchr_inv(args.reserved, 0,
+					       sizeof(args.reserved)))
+		return -EINVAL;
+
+	args.mode = t->vp->vp_partition->pt_vp_workers ? MSHV_VP_TASK_WORKER :
+							 MSHV_VP_TASK_INLINE;
+	args.cpu = -1;
+
+	mshv_vp_tasks_lock();
+	rcu_read_lock();
+	task = mshv_vp_task_current(t);
+	if (task) {
+		args.tid = task_pid_vnr(task);
+		args.cpu = task_cpu(task);
+	}
+	rcu_read_unlock();
+	mshv_vp_tasks_unlock();
+
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		return -EFAULT;
+
+	return 0;
+}
+
+static int mshv_vp_tasks_show(struct seq_file *m, void *unused)
+{
+	struct mshv_vp_task *t;
+	struct task_struct *task;
+
+	seq_puts(m, "partition vp mode tid cpu\n");
+
+	mshv_vp_tasks_lock();
+	list_for_each_entry(t, &mshv_vp_tasks, node) {
+		struct mshv_vp *vp = t->vp;
+		pid_t tid = 0;
+		int cpu = -1;
+
+		rcu_read_lock();
+		task = mshv_vp_task_current(t);
+		if (task) {
+			tid = task_pid_nr(task);
+			cpu = task_cpu(task);
+		}
+		rcu_read_unlock();
+
+		seq_printf(m, "%llu %u %s %d %d\n", vp->vp_partition->pt_id,
+			   vp->vp_index,
+			   vp->vp_partition->pt_vp_workers ? "worker" : "inline",
+			   tid, cpu);
+	}
+	mshv_vp_tasks_unlock();
+
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mshv_vp_tasks);
+
+void mshv_vp_tasks_init(void)
+{
+	mshv_vp_tasks_dir = debugfs_create_dir("mshv_sched", NULL);
+	debugfs_create_file("vp_tasks", 0400, mshv_vp_tasks_dir, NULL,
+			    &mshv_vp_tasks_fops);
+}
+
+void mshv_vp_tasks_exit(void)
+{
+	debugfs_remove_recursive(mshv_vp_tasks_dir);
+	mshv_vp_tasks_dir = NULL;
+}
