@@ -38,7 +38,7 @@ static int setup(int fd, int col, int other_cpu,
 		 const struct mshv_sim_step *steps, __u32 nr, __u64 loops,
 		 __u32 vp_flags, __u64 *pt)
 {
-	struct mshv_vp_task t;
+	struct mshv_vp_task_info t;
 	int vp_fd, ret;
 
 	ret = sim_create_partition_flags(fd, col == COL_INLINE ?

@@ -218,7 +218,7 @@ TEST_F(cg, move)
 static pid_t run_busy_worker(struct __test_metadata *_metadata,
 			     struct cg_state *s, int i)
 {
-	struct mshv_vp_task t;
+	struct mshv_vp_task_info t;
 
 	s->v[i].cpu = -1;
 	s->v[i].vp_fd = sim_create_vp(s->fd, s->pt, i, busy, 1, 0);

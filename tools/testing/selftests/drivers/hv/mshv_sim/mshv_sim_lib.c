@@ -228,7 +228,7 @@ int sim_cancel(int vp_fd)
 	return ioctl(vp_fd, MSHV_CANCEL_RUN_VP, 0) ? -errno : 0;
 }
 
-int sim_vp_task(int vp_fd, struct mshv_vp_task *task)
+int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task)
 {
 	memset(task, 0, sizeof(*task));
 	task->size = sizeof(*task);
@@ -588,7 +588,7 @@ struct sim_vmm_report {
 	int err;
 	int nr_vps;
 	__u64 pt_id;
-	struct mshv_vp_task task[SIM_VMM_MAX_VPS];
+	struct mshv_vp_task_info task[SIM_VMM_MAX_VPS];
 	pid_t vcpu_tid[SIM_VMM_MAX_VPS];
 };
 

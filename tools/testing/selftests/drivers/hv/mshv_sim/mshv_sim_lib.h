@@ -34,7 +34,7 @@
 #define MSHV_VP_TASK_INLINE		1
 #define MSHV_VP_TASK_WORKER		2
 
-struct mshv_vp_task {
+struct mshv_vp_task_info {
 	__u32 size;
 	__u32 flags;
 	__u32 mode;
@@ -43,7 +43,7 @@ struct mshv_vp_task {
 	__u32 reserved[3];
 };
 
-#define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task)
+#define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task_info)
 #endif
 
 #define SIM_DEV			"/dev/mshv_sim"
@@ -105,7 +105,7 @@ int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit);
 /* MSHV_CANCEL_RUN_VP: -errno */
 int sim_cancel(int vp_fd);
 /* MSHV_GET_VP_TASK: the task that runs the VP; -errno */
-int sim_vp_task(int vp_fd, struct mshv_vp_task *task);
+int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task);
 
 /* Monotonic time in ns */
 __u64 sim_now_ns(void);
@@ -267,7 +267,7 @@ struct sim_vmm {
 	pid_t pid;
 	__u64 pt_id;
 	int nr_vps;
-	struct mshv_vp_task task[SIM_VMM_MAX_VPS];
+	struct mshv_vp_task_info task[SIM_VMM_MAX_VPS];
 	pid_t vcpu_tid[SIM_VMM_MAX_VPS];
 	int cmd_fd;
 	int rep_fd;

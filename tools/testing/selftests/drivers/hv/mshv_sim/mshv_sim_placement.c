@@ -160,7 +160,7 @@ static void check_window(struct __test_metadata *_metadata, int fd,
 static void pin_running(struct __test_metadata *_metadata, struct place *p,
 			__u32 pt_flags, bool report_only, int lo, int hi)
 {
-	struct mshv_vp_task t;
+	struct mshv_vp_task_info t;
 	char what[64];
 	pid_t tid;
 	int i;

@@ -111,7 +111,7 @@ static void worker_name(__u64 pt, __u32 idx, char name[16])
 TEST_F(vp_task, get_vp_task)
 {
 	static const __u32 idx[3] = { 0, 5, 17 };
-	struct mshv_vp_task t[3], t2;
+	struct mshv_vp_task_info t[3], t2;
 	char comm[32], name[16], prefix[16], mode[16];
 	int fds[3], i, ret, tid, cpu;
 
@@ -177,7 +177,7 @@ TEST_F(vp_task, get_vp_task)
 
 TEST_F(vp_task, get_vp_task_bad)
 {
-	struct mshv_vp_task t;
+	struct mshv_vp_task_info t;
 	int fd, i;
 
 	fd = sim_create_vp(self->fd, self->pt, 0, one_intercept, 1, 1);
@@ -541,7 +541,7 @@ FIXTURE_TEARDOWN(mode)
 /* The mode a partition created with @flags gets: MSHV_VP_TASK_*, -errno */
 static int pt_mode(int fd, __u32 flags)
 {
-	struct mshv_vp_task t;
+	struct mshv_vp_task_info t;
 	int vp_fd, ret;
 	__u64 pt;
 
