@@ -61,7 +61,10 @@ int sim_open(void);
 int sim_info(int fd, struct mshv_sim_info *info);
 /* Objects the simulator has not freed yet */
 int sim_live(int fd, __u64 *nr_partitions, __u64 *nr_vps);
-/* Wait up to @ms for the live objects to drop to the given numbers */
+/*
+ * Wait up to @ms for the live objects to drop to the given numbers (or
+ * below: objects of an earlier, aborted test may be freed meanwhile)
+ */
 int sim_wait_live(int fd, __u64 nr_partitions, __u64 nr_vps, int ms);
 
 /*

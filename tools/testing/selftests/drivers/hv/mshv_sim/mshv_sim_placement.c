@@ -160,7 +160,7 @@ static void check_window(struct __test_metadata *_metadata, int fd,
 static void pin_running(struct __test_metadata *_metadata, struct place *p,
 			__u32 pt_flags, bool report_only, int lo, int hi)
 {
-	struct mshv_vp_task_info t;
+	struct mshv_vp_task_info t[NR_VPS] = { 0 };
 	char what[64];
 	pid_t tid;
 	int i;
@@ -170,6 +170,11 @@ static void pin_running(struct __test_metadata *_metadata, struct place *p,
 		p->v[i].cpu = -1;
 		p->v[i].vp_fd = sim_create_vp(p->fd, p->pt, i, busy, 1, 0);
 		ASSERT_LE(0, p->v[i].vp_fd);
+		/*
+		 * The worker's TID, as a VMM learns it before the VP runs
+		 * (MSHV_GET_VP_TASK waits for a running MSHV_RUN_VP)
+		 */
+		ASSERT_EQ(0, sim_vp_task(p->v[i].vp_fd, &t[i]));
 		ASSERT_EQ(0, sim_vcpu_start(&p->v[i]));
 		p->nr_running++;
 	}
@@ -177,9 +182,8 @@ static void pin_running(struct __test_metadata *_metadata, struct place *p,
 	for (i = 0; i < NR_VPS; i++) {
 		tid = __atomic_load_n(&p->v[i].tid, __ATOMIC_ACQUIRE);
 		if (pt_flags & MSHV_SIM_PARTITION_VP_WORKERS) {
-			ASSERT_EQ(0, sim_vp_task(p->v[i].vp_fd, &t));
-			ASSERT_EQ(MSHV_VP_TASK_WORKER, t.mode);
-			tid = t.tid;
+			ASSERT_EQ(MSHV_VP_TASK_WORKER, t[i].mode);
+			tid = t[i].tid;
 		}
 		ASSERT_LT(0, tid);
 		ASSERT_EQ(0, sim_pin_task(tid, lo, hi));
