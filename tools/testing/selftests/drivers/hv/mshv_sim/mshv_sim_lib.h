@@ -11,10 +11,40 @@
 #define _MSHV_SIM_LIB_H_
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/mshv.h>
 #include <linux/types.h>
 
 #include "../../../../../../drivers/hv/mshv_sim_uapi.h"
+
+/*
+ * The integrated scheduler's VP tasks (include/uapi/linux/mshv.h), for
+ * kernel headers that predate them.
+ */
+#ifndef MSHV_CAP_VP_TASKS
+#define MSHV_CAP_VP_TASKS		0x5
+#endif
+#ifndef MSHV_CANCEL_RUN_VP
+#define MSHV_CANCEL_RUN_VP		_IO(MSHV_IOCTL, 0x10)
+#endif
+#ifndef MSHV_GET_VP_TASK
+#define MSHV_VP_TASK_INLINE		1
+#define MSHV_VP_TASK_WORKER		2
+
+struct mshv_vp_task_info {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__s32 tid;
+	__s32 cpu;
+	__u32 reserved[3];
+};
+
+#define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task_info)
+#endif
 
 #define SIM_DEV			"/dev/mshv_sim"
 #define SIM_MAX_CPUS		64
@@ -22,6 +52,7 @@
 #define SIM_COMPUTE(us)		{ .op = MSHV_SIM_OP_COMPUTE, .arg = (us) }
 #define SIM_HALT(us)		{ .op = MSHV_SIM_OP_HALT, .arg = (us) }
 #define SIM_INTERCEPT(a)	{ .op = MSHV_SIM_OP_INTERCEPT, .arg = (a) }
+#define SIM_NULL()		{ .op = MSHV_SIM_OP_NULL }
 
 #define SIM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -30,46 +61,118 @@ int sim_open(void);
 int sim_info(int fd, struct mshv_sim_info *info);
 /* Objects the simulator has not freed yet */
 int sim_live(int fd, __u64 *nr_partitions, __u64 *nr_vps);
-/* Wait up to @ms for the live objects to drop to the given numbers */
+/*
+ * Wait up to @ms for the live objects to drop to the given numbers (or
+ * below: objects of an earlier, aborted test may be freed meanwhile)
+ */
 int sim_wait_live(int fd, __u64 nr_partitions, __u64 nr_vps, int ms);
 
+/*
+ * Whether the kernel has the integrated scheduler's VP tasks: the
+ * partition flags MSHV_SIM_PARTITION_VP_WORKERS/INLINE, MSHV_CANCEL_RUN_VP
+ * and MSHV_GET_VP_TASK (MSHV_CAP_VP_TASKS)
+ */
+bool sim_has_vp_tasks(int fd);
+
 int sim_create_partition(int fd, __u64 *pt_id);
+/* @flags: MSHV_SIM_PARTITION_* */
+int sim_create_partition_flags(int fd, __u32 flags, __u64 *pt_id);
 int sim_destroy_partition(int fd, __u64 pt_id);
 /* A VP file descriptor, or -errno */
 int sim_create_vp(int fd, __u64 pt_id, __u32 vp_index,
 		  const struct mshv_sim_step *steps, __u32 nr_steps,
 		  __u64 loops);
+/* @flags: MSHV_SIM_VP_* */
+int sim_create_vp_flags(int fd, __u64 pt_id, __u32 vp_index,
+			const struct mshv_sim_step *steps, __u32 nr_steps,
+			__u64 loops, __u32 flags);
 /* @cpu_ns: NULL, or SIM_MAX_CPUS entries */
 int sim_vp_stats(int fd, __u64 pt_id, __u32 vp_index,
 		 struct mshv_sim_vp_stats *st, __u64 *cpu_ns);
 
+/*
+ * The latest wake latencies of a VP created with MSHV_SIM_VP_WAKE_LATENCY:
+ * up to *@nr samples (ns) into @ns; *@nr becomes the number written
+ */
+int sim_vp_wake_lat(int fd, __u64 pt_id, __u32 vp_index, __u32 *ns,
+		    __u32 *nr);
+/*
+ * MSHV_SIM_BENCH_KTHREAD_WAKE: *@nr wake latencies (ns) of a plain kernel
+ * thread woken every @period_us on @cpu (-1: any); *@nr becomes the number
+ * written
+ */
+int sim_kthread_wake(int fd, __u32 period_us, int cpu, __u32 *ns, __u32 *nr);
+
 /* One MSHV_RUN_VP: 0 and the simulator's exit, or -errno */
 int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit);
+/* MSHV_CANCEL_RUN_VP: -errno */
+int sim_cancel(int vp_fd);
+/* MSHV_GET_VP_TASK: the task that runs the VP; -errno */
+int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task);
 
 /* Monotonic time in ns */
 __u64 sim_now_ns(void);
+/* Sleep @ms milliseconds */
+void sim_sleep_ms(int ms);
+/* The calling thread's id */
+pid_t sim_gettid(void);
 /* Pin the calling thread to @cpu; -errno */
 int sim_pin_self(int cpu);
+/* Set the affinity of thread @tid (0: the caller) to CPUs @lo .. @hi */
+int sim_pin_task(pid_t tid, int lo, int hi);
+/* The comm of thread @tid of the calling process, in @buf; -errno */
+int sim_task_comm(pid_t tid, char *buf, size_t len);
+/*
+ * Look a VP up in debugfs's mshv_sched/vp_tasks: its mode ("inline" or
+ * "worker", in @mode of at least 16 bytes), TID and CPU.  -ESRCH: not
+ * listed; else the -errno of opening the table.
+ */
+int sim_vp_tasks_lookup(__u64 pt_id, __u32 vp_index, char *mode, int *tid,
+			int *cpu);
+
+/**
+ * struct sim_window - A VP's guest run time over a measurement window
+ * @t_ns: sim_window_start(): its start; sim_window_end(): the window's
+ *	length
+ * @run_ns: guest run time, all CPUs (start: so far; end: in the window)
+ * @cpu_ns: guest run time on each CPU (likewise)
+ */
+struct sim_window {
+	__u64 t_ns;
+	__u64 run_ns;
+	__u64 cpu_ns[SIM_MAX_CPUS];
+};
+
+int sim_window_start(int fd, __u64 pt_id, __u32 vp_index,
+		     struct sim_window *w);
+/* Turn @w into the deltas since sim_window_start() */
+int sim_window_end(int fd, __u64 pt_id, __u32 vp_index, struct sim_window *w);
+/* Percentage of the window's guest run time on CPUs @lo .. @hi */
+double sim_window_pct(const struct sim_window *w, int lo, int hi);
 
 /**
  * struct sim_vcpu - A VMM vCPU thread running one VP
  * @vp_fd: the VP
  * @cpu: pin the thread there first; -1 for no pinning
- * @stop: set, then signal the thread (sim_vcpu_stop()), to end the loop
+ * @stop: set by sim_vcpu_stop(), to end the loop
+ * @stop_signal: stop with signals, not MSHV_CANCEL_RUN_VP
  * @done: the thread's loop has ended
+ * @tid: the thread's id, once it runs
  * @rc: 0 when the VP's workload ended (DONE), else the -errno that ended
  *	the loop
  * @intercepts: INTERCEPT exits seen
  * @arg_sum: sum of their @arg
  * @bad_seq: exits whose seq did not follow the previous one
- * @eintr: RUN_VP calls interrupted by a signal
+ * @eintr: RUN_VP calls that returned EINTR without a stop
  * @wall_ns: time from start to the end of the loop
  */
 struct sim_vcpu {
 	int vp_fd;
 	int cpu;
 	bool stop;		/* __atomic accesses */
+	bool stop_signal;	/* __atomic accesses */
 	bool done;		/* __atomic accesses */
+	pid_t tid;		/* __atomic accesses */
 	pthread_t thread;
 	int rc;
 	__u64 intercepts;
@@ -82,10 +185,128 @@ struct sim_vcpu {
 /* Start a thread that runs the VP until DONE (or until stopped) */
 int sim_vcpu_start(struct sim_vcpu *v);
 /*
- * Ask the thread to stop: sets @stop and signals the thread until its loop
- * ends (a signal can land just before it enters MSHV_RUN_VP).
+ * Ask the thread to stop: sets @stop and cancels the VP's MSHV_RUN_VP
+ * (MSHV_CANCEL_RUN_VP is sticky: a cancel issued before the thread enters
+ * MSHV_RUN_VP is not lost).  Without MSHV_CANCEL_RUN_VP, as
+ * sim_vcpu_stop_signal().  sim_vcpu_join() then waits for the thread.
  */
 void sim_vcpu_stop(struct sim_vcpu *v);
+/*
+ * Ask the thread to stop with signals: sets @stop and signals the thread
+ * until its loop ends (a signal can land just before it enters
+ * MSHV_RUN_VP).
+ */
+void sim_vcpu_stop_signal(struct sim_vcpu *v);
 int sim_vcpu_join(struct sim_vcpu *v);
+
+/*
+ * cgroup v2 (mounted at SIM_CG_ROOT) for the tests: groups directly below
+ * the root, with the cpu and cpuset controllers.
+ */
+#define SIM_CG_ROOT		"/sys/fs/cgroup"
+#define SIM_CG_PATH_MAX		128
+
+/* Enable +cpu +cpuset for the root's children; -errno when unavailable */
+int sim_cg_setup(void);
+/*
+ * Create SIM_CG_ROOT/@name, its path in @path (SIM_CG_PATH_MAX bytes); a
+ * group of that name left over by an earlier run is removed first
+ */
+int sim_cg_create(const char *name, char *path);
+/* Write @val to the control file @file of group @cg */
+int sim_cg_write(const char *cg, const char *file, const char *val);
+int sim_cg_set_weight(const char *cg, unsigned int weight);
+/* @max: cpu.max, e.g. "25000 100000" or "max" */
+int sim_cg_set_max(const char *cg, const char *max);
+/* @cpus: cpuset.cpus, e.g. "2-3" */
+int sim_cg_set_cpus(const char *cg, const char *cpus);
+/* Move process @pid (0: the caller's) with all its threads into @cg */
+int sim_cg_move(const char *cg, pid_t pid);
+/* The cgroup of thread @tid of process @pid, in @buf */
+int sim_cg_of(pid_t pid, pid_t tid, char *buf, size_t len);
+/* Kill what is left in @cg and remove it */
+int sim_cg_remove(const char *cg);
+
+#define SIM_VMM_MAX_VPS		8
+
+/**
+ * struct sim_vmm_cfg - What a VMM child process creates and runs
+ * @ctl_fd: the control file the child uses: the parent's own (inherited,
+ *	so the parent reads the stats and destroys the partition), or -1:
+ *	the child opens its own (its partition dies with it)
+ * @pt_flags: MSHV_SIM_PARTITION_*
+ * @nr_vps: VPs 0 .. @nr_vps - 1, at most SIM_VMM_MAX_VPS
+ * @steps: the workload of every VP
+ * @nr_steps: its steps
+ * @loops: its loops (0: forever)
+ * @cgroup: NULL, or the group the child joins before it creates anything
+ * @cpu: -1, or the CPU the child pins itself to before it creates
+ *	anything (its vCPU threads, and workers, inherit that)
+ */
+struct sim_vmm_cfg {
+	int ctl_fd;
+	__u32 pt_flags;
+	int nr_vps;
+	const struct mshv_sim_step *steps;
+	__u32 nr_steps;
+	__u64 loops;
+	const char *cgroup;
+	int cpu;
+};
+
+/**
+ * struct sim_vmm - A VMM in a child process: one partition, one vCPU
+ *	thread per VP
+ * @pid: the child
+ * @pt_id: its partition
+ * @nr_vps: its VPs
+ * @task: MSHV_GET_VP_TASK of each VP before it first ran: in worker mode
+ *	the worker (created by that call), else zero
+ * @vcpu_tid: the vCPU thread of each VP, after sim_vmm_run()
+ * @cmd_fd: pipe to the child
+ * @rep_fd: pipe from the child
+ */
+struct sim_vmm {
+	pid_t pid;
+	__u64 pt_id;
+	int nr_vps;
+	struct mshv_vp_task_info task[SIM_VMM_MAX_VPS];
+	pid_t vcpu_tid[SIM_VMM_MAX_VPS];
+	int cmd_fd;
+	int rep_fd;
+};
+
+/*
+ * Fork a VMM: it creates its partition and VPs, reports them, and waits
+ * for sim_vmm_run().  The child dies with the calling thread.
+ */
+int sim_vmm_spawn(struct sim_vmm *m, const struct sim_vmm_cfg *cfg);
+/* Let it run its VPs, each in a vCPU thread, until it is killed */
+int sim_vmm_run(struct sim_vmm *m);
+/* SIGKILL it and reap it: its wait status, or -errno */
+int sim_vmm_kill(struct sim_vmm *m);
+
+/*
+ * Scenarios measured on the simulator's ground truth by the tests and the
+ * demo, under the emulated core scheduler (@core) or on the integrated
+ * scheduler's worker tasks.  Each leaves no partition behind on success;
+ * @fd is a control file with no partition of its own.
+ */
+
+/* One busy VP pinned to @cpu: % of its guest time there over @ms */
+int sim_scn_pin(int fd, bool core, int cpu, int ms, double *pct);
+/*
+ * Hyper-V's "Table 3": four VMMs with a busy VP each, in groups of
+ * cpu.weight 200, 200, 50, 50 (production, production, test, test), all
+ * pinned to @cpu: the production and test shares (%) of their guest time
+ * over @ms
+ */
+int sim_scn_table3(int fd, bool core, int cpu, int ms, double *prod,
+		   double *test);
+/*
+ * A VMM with a busy VP pinned to @cpu, in a group with cpu.max @max_us
+ * per 100 ms: its guest time over @ms, in % of one CPU
+ */
+int sim_scn_cap(int fd, bool core, int cpu, int max_us, int ms, double *pct);
 
 #endif

@@ -260,10 +260,13 @@ TEST_F(ctl, bad_ids)
 TEST_F(ctl, bad_headers)
 {
 	struct mshv_sim_partition_args pa;
+	struct mshv_sim_kthread_wake kw;
 	struct mshv_sim_create_vp cv;
 	struct mshv_sim_vp_stats st;
 	struct mshv_sim_info info;
+	__u32 sample;
 	__u64 pt;
+	int i;
 
 	ASSERT_EQ(0, sim_create_partition(self->fd, &pt));
 
@@ -319,7 +322,7 @@ TEST_F(ctl, bad_headers)
 	cv.nr_steps = 1;
 	cv.loops = 1;
 	cv.steps = (__u64)(unsigned long)one_intercept;
-	cv.flags = 1;
+	cv.flags = 0x80000000;
 	EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_CREATE_VP, &cv));
 	EXPECT_EQ(EINVAL, errno);
 	cv.flags = 0;
@@ -350,6 +353,58 @@ TEST_F(ctl, bad_headers)
 	st.nr_cpus = 4;	/* and no buffer */
 	EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_GET_VP_STATS, &st));
 	EXPECT_EQ(EINVAL, errno);
+	st.nr_cpus = 0;
+	st.nr_wake_lat = 4;	/* and no buffer */
+	EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_GET_VP_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.nr_wake_lat = 0;
+	st.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_GET_VP_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.pad = 0;
+
+	/* BENCH_KTHREAD_WAKE */
+	for (i = 0; i < 9; i++) {
+		memset(&kw, 0, sizeof(kw));
+		kw.size = sizeof(kw);
+		kw.period_us = 100;
+		kw.nr_samples = 1;
+		kw.cpu = -1;
+		kw.samples_ns = (__u64)(unsigned long)&sample;
+		switch (i) {
+		case 0:
+			kw.size--;
+			break;
+		case 1:
+			kw.flags = 1;
+			break;
+		case 2:
+			kw.pad = 1;
+			break;
+		case 3:
+			kw.reserved[3] = 1;
+			break;
+		case 4:
+			kw.period_us = 0;
+			break;
+		case 5:
+			kw.period_us = 100001;
+			break;
+		case 6:
+			kw.nr_samples = MSHV_SIM_MAX_WAKE_SAMPLES + 1;
+			break;
+		case 7:
+			kw.cpu = -2;
+			break;
+		default:
+			kw.samples_ns = 0;
+			break;
+		}
+		EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_BENCH_KTHREAD_WAKE, &kw)) {
+			TH_LOG("kthread wake case %d", i);
+		}
+		EXPECT_EQ(EINVAL, errno);
+	}
 
 	/* Unknown ioctl */
 	EXPECT_EQ(-1, ioctl(self->fd, _IO(MSHV_SIM_IOCTL, 0xFE), 0));
@@ -370,6 +425,8 @@ TEST_F(ctl, bad_workloads)
 	struct mshv_sim_step long_halt[] = {
 		SIM_HALT(MSHV_SIM_MAX_STEP_US + 1) };
 	struct mshv_sim_step max_halt[] = { SIM_HALT(MSHV_SIM_MAX_STEP_US) };
+	struct mshv_sim_step null_arg[] = {
+		{ .op = MSHV_SIM_OP_NULL, .arg = 1 } };
 	__u64 pt;
 	int i, fd;
 
@@ -385,6 +442,7 @@ TEST_F(ctl, bad_workloads)
 	EXPECT_EQ(-EINVAL, sim_create_vp(self->fd, pt, 0, bad_rsv, 1, 1));
 	EXPECT_EQ(-EINVAL, sim_create_vp(self->fd, pt, 0, zero_us, 1, 1));
 	EXPECT_EQ(-EINVAL, sim_create_vp(self->fd, pt, 0, long_halt, 1, 1));
+	EXPECT_EQ(-EINVAL, sim_create_vp(self->fd, pt, 0, null_arg, 1, 1));
 	/* The failures left no VP behind: index 0 is free */
 	fd = sim_create_vp(self->fd, pt, 0, steps, MSHV_SIM_MAX_STEPS, 1);
 	ASSERT_LE(0, fd);

@@ -144,7 +144,7 @@ TEST_F(type, signal_stops_guest)
 	ASSERT_EQ(0, sim_vcpu_start(&v));
 	usleep(50000);
 	EXPECT_EQ(-EBUSY, sim_destroy_partition(self->fd, self->pt));
-	sim_vcpu_stop(&v);
+	sim_vcpu_stop_signal(&v);
 	ASSERT_EQ(0, sim_vcpu_join(&v));
 	EXPECT_EQ(-EINTR, v.rc);
 	usleep(30000);

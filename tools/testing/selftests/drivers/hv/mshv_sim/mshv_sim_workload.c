@@ -240,7 +240,7 @@ TEST_F(wl, signal_compute)
 	ASSERT_LE(0, v.vp_fd);
 	ASSERT_EQ(0, sim_vcpu_start(&v));
 	usleep(20000);
-	sim_vcpu_stop(&v);
+	sim_vcpu_stop_signal(&v);
 	ASSERT_EQ(0, sim_vcpu_join(&v));
 	EXPECT_EQ(-EINTR, v.rc);
 	ASSERT_EQ(0, sim_vp_stats(self->fd, self->pt, 6, &st, NULL));
@@ -266,7 +266,7 @@ TEST_F(wl, signal_halt)
 	ASSERT_LE(0, v.vp_fd);
 	ASSERT_EQ(0, sim_vcpu_start(&v));
 	usleep(20000);
-	sim_vcpu_stop(&v);
+	sim_vcpu_stop_signal(&v);
 	ASSERT_EQ(0, sim_vcpu_join(&v));
 	EXPECT_EQ(-EINTR, v.rc);
 	ASSERT_EQ(0, sim_run_vp(v.vp_fd, &e));

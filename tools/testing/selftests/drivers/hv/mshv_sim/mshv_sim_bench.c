@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mshv_sim benchmark: what the dispatch loop costs on the simulator, in
+ * inline mode (the VMM thread dispatches) and in worker mode (a worker
+ * task dispatches; the VMM thread sleeps in MSHV_RUN_VP), beside a plain
+ * kernel thread's wake latency measured in the same run:
+ *
+ * - dispatch overhead: a null guest (MSHV_SIM_OP_NULL) dispatched N times
+ *   in one MSHV_RUN_VP: wall time / dispatches;
+ * - user-exit round trip: a guest that only intercepts: wall time per
+ *   MSHV_RUN_VP;
+ * - wake latency: a guest that halts 200 us and computes a little, over
+ *   and over: halt timer kick to guest running again, p50 and p99.
+ *
+ * Not a test: it prints a table and exits 0 unless something fails.
+ * Options: -n dispatches (20000), -e exits (4000), -w wakes (1000),
+ * -c the VMM thread's CPU (1).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mshv_sim_lib.h"
+
+#define HALT_US		200
+#define REPEAT		3
+
+enum { COL_INLINE, COL_WORKER, COL_WORKER_X, NR_COLS };
+
+static const char * const col_name[NR_COLS] = {
+	"inline", "worker", "worker-x" };
+
+/* A partition of the column's mode, and a VP of @steps in it */
+static int setup(int fd, int col, int other_cpu,
+		 const struct mshv_sim_step *steps, __u32 nr, __u64 loops,
+		 __u32 vp_flags, __u64 *pt)
+{
+	struct mshv_vp_task_info t;
+	int vp_fd, ret;
+
+	ret = sim_create_partition_flags(fd, col == COL_INLINE ?
+					 MSHV_SIM_PARTITION_VP_INLINE :
+					 MSHV_SIM_PARTITION_VP_WORKERS, pt);
+	if (ret)
+		return ret;
+	vp_fd = sim_create_vp_flags(fd, *pt, 0, steps, nr, loops, vp_flags);
+	if (vp_fd < 0 || col == COL_INLINE)
+		return vp_fd;
+	/* The worker inherits this thread's CPU; worker-x moves it */
+	ret = sim_vp_task(vp_fd, &t);
+	if (!ret && col == COL_WORKER_X)
+		ret = sim_pin_task(t.tid, other_cpu, other_cpu);
+	if (ret) {
+		close(vp_fd);
+		return ret;
+	}
+	return vp_fd;
+}
+
+static int teardown(int fd, int vp_fd, __u64 pt)
+{
+	close(vp_fd);
+	return sim_destroy_partition(fd, pt);
+}
+
+/* Run the VP until DONE; the number of MSHV_RUN_VP calls, or -errno */
+static long run_to_done(int vp_fd)
+{
+	struct mshv_sim_exit e;
+	long calls = 0;
+	int ret;
+
+	do {
+		ret = sim_run_vp(vp_fd, &e);
+		if (ret)
+			return ret;
+		calls++;
+	} while (e.kind != MSHV_SIM_EXIT_DONE);
+	return calls;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* ns per dispatch of a null guest */
+static int bench_null(int fd, int col, int other, int n, double *res)
+{
+	static const struct mshv_sim_step s[] = { SIM_NULL() };
+	struct mshv_sim_vp_stats st;
+	double r[REPEAT];
+	int i, vp_fd, ret;
+	__u64 pt, t0;
+	long calls;
+
+	for (i = 0; i < REPEAT; i++) {
+		vp_fd = setup(fd, col, other, s, 1, n, 0, &pt);
+		if (vp_fd < 0)
+			return vp_fd;
+		t0 = sim_now_ns();
+		calls = run_to_done(vp_fd);
+		r[i] = sim_now_ns() - t0;
+		ret = calls < 0 ? calls : sim_vp_stats(fd, pt, 0, &st, NULL);
+		if (!ret && st.dispatches < (__u64)n)
+			ret = -EPROTO;
+		teardown(fd, vp_fd, pt);
+		if (ret)
+			return ret;
+		r[i] /= st.dispatches;
+	}
+	*res = median(r, REPEAT);
+	return 0;
+}
+
+/* ns per MSHV_RUN_VP of a guest that only intercepts */
+static int bench_exit(int fd, int col, int other, int n, double *res)
+{
+	static const struct mshv_sim_step s[] = { SIM_INTERCEPT(1) };
+	double r[REPEAT];
+	int i, vp_fd;
+	__u64 pt, t0;
+	long calls;
+
+	for (i = 0; i < REPEAT; i++) {
+		vp_fd = setup(fd, col, other, s, 1, n, 0, &pt);
+		if (vp_fd < 0)
+			return vp_fd;
+		t0 = sim_now_ns();
+		calls = run_to_done(vp_fd);
+		r[i] = sim_now_ns() - t0;
+		teardown(fd, vp_fd, pt);
+		if (calls < 0)
+			return calls;
+		r[i] /= calls;
+	}
+	*res = median(r, REPEAT);
+	return 0;
+}
+
+static void percentiles(__u32 *ns, __u32 n, double *p50, double *p99)
+{
+	qsort(ns, n, sizeof(*ns), cmp_u32);
+	*p50 = ns[n / 2];
+	*p99 = ns[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
+}
+
+/* Wake latency of a guest halting HALT_US at a time: p50, p99 in ns */
+static int bench_wake(int fd, int col, int other, __u32 n, double *p50,
+		      double *p99)
+{
+	static const struct mshv_sim_step s[] = {
+		SIM_HALT(HALT_US), SIM_COMPUTE(20) };
+	__u32 *ns = calloc(MSHV_SIM_MAX_WAKE_SAMPLES, sizeof(*ns));
+	__u32 nr = MSHV_SIM_MAX_WAKE_SAMPLES;
+	int vp_fd, ret;
+	long calls;
+	__u64 pt;
+
+	if (!ns)
+		return -ENOMEM;
+	vp_fd = setup(fd, col, other, s, 2, n, MSHV_SIM_VP_WAKE_LATENCY, &pt);
+	if (vp_fd < 0) {
+		free(ns);
+		return vp_fd;
+	}
+	calls = run_to_done(vp_fd);
+	ret = calls < 0 ? calls : sim_vp_wake_lat(fd, pt, 0, ns, &nr);
+	teardown(fd, vp_fd, pt);
+	if (!ret && !nr)
+		ret = -ENODATA;
+	if (!ret)
+		percentiles(ns, nr, p50, p99);
+	free(ns);
+	return ret;
+}
+
+static int bench_kthread(int fd, int cpu, __u32 n, double *p50, double *p99)
+{
+	__u32 *ns = calloc(n, sizeof(*ns));
+	__u32 nr = n;
+	int ret;
+
+	if (!ns)
+		return -ENOMEM;
+	ret = sim_kthread_wake(fd, HALT_US, cpu, ns, &nr);
+	if (!ret && !nr)
+		ret = -ENODATA;
+	if (!ret)
+		percentiles(ns, nr, p50, p99);
+	free(ns);
+	return ret;
+}
+
+static void row(const char *what, const double *v, double kthread,
+		double scale, const char *unit)
+{
+	int c;
+
+	printf("%-34s", what);
+	for (c = 0; c < NR_COLS; c++) {
+		if (v[c] < 0)
+			printf("  %9s", "n/a");
+		else
+			printf("  %9.2f", v[c] / scale);
+	}
+	if (kthread < 0)
+		printf("  %9s", "-");
+	else
+		printf("  %9.2f", kthread / scale);
+	printf("  %s\n", unit);
+}
+
+int main(int argc, char **argv)
+{
+	int nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double null_ns[NR_COLS], exit_ns[NR_COLS];
+	double p50[NR_COLS], p99[NR_COLS], k50 = -1, k99 = -1;
+	int n = 20000, nexit = 4000, nwake = 1000, cpu = 1;
+	int fd, c, opt, other, ret = 0;
+	bool tasks;
+
+	while ((opt = getopt(argc, argv, "n:e:w:c:")) != -1) {
+		switch (opt) {
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'e':
+			nexit = atoi(optarg);
+			break;
+		case 'w':
+			nwake = atoi(optarg);
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr,
+				"usage: %s [-n dispatches] [-e exits] [-w wakes] [-c cpu]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (nwake > MSHV_SIM_MAX_WAKE_SAMPLES)
+		nwake = MSHV_SIM_MAX_WAKE_SAMPLES;
+	if (cpu >= nr_cpus)
+		cpu = nr_cpus - 1;
+	/* worker-x: the worker on the other half of the machine */
+	other = (cpu + nr_cpus / 2) % nr_cpus;
+
+	fd = sim_open();
+	if (fd < 0) {
+		printf("mshv_sim bench: %s: %s\n", SIM_DEV, strerror(-fd));
+		return fd == -ENOENT ? 0 : 1;
+	}
+	tasks = sim_has_vp_tasks(fd);
+	ret = sim_pin_self(cpu);
+	for (c = 0; c < NR_COLS && !ret; c++) {
+		null_ns[c] = -1;
+		exit_ns[c] = -1;
+		p50[c] = -1;
+		p99[c] = -1;
+		if (c != COL_INLINE && !tasks)
+			continue;
+		ret = bench_null(fd, c, other, n, &null_ns[c]);
+		if (!ret)
+			ret = bench_exit(fd, c, other, nexit, &exit_ns[c]);
+		if (!ret)
+			ret = bench_wake(fd, c, other, nwake, &p50[c], &p99[c]);
+		if (ret)
+			fprintf(stderr, "mshv_sim bench: %s: %s\n",
+				col_name[c], strerror(-ret));
+	}
+	if (!ret)
+		ret = bench_kthread(fd, cpu, nwake, &k50, &k99);
+	close(fd);
+	if (ret) {
+		printf("mshv_sim bench: failed: %s\n", strerror(-ret));
+		return 1;
+	}
+
+	printf("mshv_sim bench: %d CPUs; VMM thread and worker on CPU %d, worker-x on CPU %d\n",
+	       nr_cpus, cpu, other);
+	printf("%-34s  %9s  %9s  %9s  %9s  %s\n", "metric", col_name[0],
+	       col_name[1], col_name[2], "kthread", "unit");
+	printf("%-34s  %9s  %9s  %9s  %9s  %s\n",
+	       "----------------------------------", "---------",
+	       "---------", "---------", "---------", "-----------");
+	row("dispatch overhead (null guest)", null_ns, -1, 1e3,
+	    "us/dispatch");
+	row("user-exit round trip (RUN_VP)", exit_ns, -1, 1e3, "us/exit");
+	row("wake latency p50 (halt 200 us)", p50, k50, 1e3, "us");
+	row("wake latency p99 (halt 200 us)", p99, k99, 1e3, "us");
+	printf("%d null dispatches and %d exits: median of %d runs; %d wakes\n",
+	       n, nexit, REPEAT, nwake);
+	printf("kthread: a plain kernel thread woken by an hrtimer every %d us on CPU %d\n",
+	       HALT_US, cpu);
+	return 0;
+}
