@@ -55,6 +55,7 @@ static enum hrtimer_restart mshv_sim_kwake_timer(struct hrtimer *timer)
 						timer);
 
 	w->fired_ns = ktime_get_ns();
+	/* Publish @fired_ns before @fired; pairs with the thread's acquire */
 	smp_store_release(&w->fired, true);
 	wake_up_process(w->task);
 
@@ -71,6 +72,7 @@ static int mshv_sim_kwake_thread(void *data)
 		hrtimer_start(&w->timer, w->period, HRTIMER_MODE_REL);
 		for (;;) {
 			set_current_state(TASK_INTERRUPTIBLE);
+			/* Pairs with the timer's release of @fired */
 			if (smp_load_acquire(&w->fired) ||
 			    kthread_should_stop())
 				break;

@@ -178,6 +178,7 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	}
 
 	if (svp->halted) {
+		/* Pairs with the release in mshv_sim_halt_timer_fn() */
 		if (!smp_load_acquire(&svp->halt_expired)) {
 			res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
 			goto out;

@@ -35,3 +35,9 @@ if [ -x "$sim" ]; then
 	echo
 	"$sim"
 fi
+bench=/hvsched/kselftest/drivers/hv/mshv_sim/mshv_sim_bench
+if [ -x "$bench" ]; then
+	echo
+	echo "-- benchmark: dispatch loop, inline vs worker (numbers, not a test) --"
+	"$bench"
+fi
