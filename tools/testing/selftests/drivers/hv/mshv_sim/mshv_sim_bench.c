@@ -33,6 +33,10 @@ enum { COL_INLINE, COL_WORKER, COL_WORKER_X, NR_COLS };
 static const char * const col_name[NR_COLS] = {
 	"inline", "worker", "worker-x" };
 
+/* The guests: dispatch and come back at once; exit to the VMM at once */
+static const struct mshv_sim_step null_step = SIM_NULL();
+static const struct mshv_sim_step exit_step = SIM_INTERCEPT(1);
+
 /* A partition of the column's mode, and a VP of @steps in it */
 static int setup(int fd, int col, int other_cpu,
 		 const struct mshv_sim_step *steps, __u32 nr, __u64 loops,
@@ -102,10 +106,14 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* ns per dispatch of a null guest */
-static int bench_null(int fd, int col, int other, int n, double *res)
+/*
+ * Median ns per dispatch of a guest of one @step repeated @n times
+ * (@per_dispatch), or per MSHV_RUN_VP call (the user-exit round trip)
+ */
+static int bench_loop(int fd, int col, int other,
+		      const struct mshv_sim_step *step, int n,
+		      bool per_dispatch, double *res)
 {
-	static const struct mshv_sim_step s[] = { SIM_NULL() };
 	struct mshv_sim_vp_stats st;
 	double r[REPEAT];
 	int i, vp_fd, ret;
@@ -113,7 +121,7 @@ static int bench_null(int fd, int col, int other, int n, double *res)
 	long calls;
 
 	for (i = 0; i < REPEAT; i++) {
-		vp_fd = setup(fd, col, other, s, 1, n, 0, &pt);
+		vp_fd = setup(fd, col, other, step, 1, n, 0, &pt);
 		if (vp_fd < 0)
 			return vp_fd;
 		t0 = sim_now_ns();
@@ -125,32 +133,7 @@ static int bench_null(int fd, int col, int other, int n, double *res)
 		teardown(fd, vp_fd, pt);
 		if (ret)
 			return ret;
-		r[i] /= st.dispatches;
-	}
-	*res = median(r, REPEAT);
-	return 0;
-}
-
-/* ns per MSHV_RUN_VP of a guest that only intercepts */
-static int bench_exit(int fd, int col, int other, int n, double *res)
-{
-	static const struct mshv_sim_step s[] = { SIM_INTERCEPT(1) };
-	double r[REPEAT];
-	int i, vp_fd;
-	__u64 pt, t0;
-	long calls;
-
-	for (i = 0; i < REPEAT; i++) {
-		vp_fd = setup(fd, col, other, s, 1, n, 0, &pt);
-		if (vp_fd < 0)
-			return vp_fd;
-		t0 = sim_now_ns();
-		calls = run_to_done(vp_fd);
-		r[i] = sim_now_ns() - t0;
-		teardown(fd, vp_fd, pt);
-		if (calls < 0)
-			return calls;
-		r[i] /= calls;
+		r[i] /= per_dispatch ? st.dispatches : (__u64)calls;
 	}
 	*res = median(r, REPEAT);
 	return 0;
@@ -280,9 +263,11 @@ int main(int argc, char **argv)
 		p99[c] = -1;
 		if (c != COL_INLINE && !tasks)
 			continue;
-		ret = bench_null(fd, c, other, n, &null_ns[c]);
+		ret = bench_loop(fd, c, other, &null_step, n, true,
+				 &null_ns[c]);
 		if (!ret)
-			ret = bench_exit(fd, c, other, nexit, &exit_ns[c]);
+			ret = bench_loop(fd, c, other, &exit_step, nexit,
+					 false, &exit_ns[c]);
 		if (!ret)
 			ret = bench_wake(fd, c, other, nwake, &p50[c], &p99[c]);
 		if (ret)

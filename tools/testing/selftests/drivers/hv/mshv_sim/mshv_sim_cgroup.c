@@ -52,19 +52,15 @@ FIXTURE(cg) {
 FIXTURE_SETUP(cg)
 {
 	struct cg_state *s = &self->s;
+	const char *skip;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->vmm.pid = -1;
-	s->fd = sim_open();
-	if (s->fd == -ENOENT)
-		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	s->fd = sim_open_for_test(true, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
 	ASSERT_LE(0, s->fd);
-	if (!sim_has_vp_tasks(s->fd)) {
-		close(s->fd);
-		s->fd = -1;
-		SKIP(return, "no MSHV_CAP_VP_TASKS");
-	}
 	ret = sim_cg_setup();
 	if (ret) {
 		close(s->fd);

@@ -31,15 +31,12 @@ FIXTURE(kill) {
 
 FIXTURE_SETUP(kill)
 {
-	self->fd = sim_open();
-	if (self->fd == -ENOENT)
-		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	const char *skip;
+
+	self->fd = sim_open_for_test(true, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
 	ASSERT_LE(0, self->fd);
-	if (!sim_has_vp_tasks(self->fd)) {
-		close(self->fd);
-		self->fd = -1;
-		SKIP(return, "no MSHV_CAP_VP_TASKS");
-	}
 	ASSERT_EQ(0, sim_live(self->fd, &self->pt0, &self->vp0));
 }
 

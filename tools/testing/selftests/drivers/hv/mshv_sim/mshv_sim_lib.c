@@ -122,6 +122,23 @@ bool sim_has_vp_tasks(int fd)
 	return !ret || ret == -EBUSY;
 }
 
+int sim_open_for_test(bool vp_tasks, const char **skip)
+{
+	int fd = sim_open();
+
+	*skip = NULL;
+	if (fd == -ENOENT) {
+		*skip = SIM_DEV " absent: CONFIG_MSHV_SIM off";
+		return fd;
+	}
+	if (fd >= 0 && vp_tasks && !sim_has_vp_tasks(fd)) {
+		close(fd);
+		*skip = "no MSHV_CAP_VP_TASKS";
+		return -EOPNOTSUPP;
+	}
+	return fd;
+}
+
 int sim_create_partition(int fd, __u64 *pt_id)
 {
 	return sim_create_partition_flags(fd, 0, pt_id);

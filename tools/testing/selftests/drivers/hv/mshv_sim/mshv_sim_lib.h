@@ -73,6 +73,12 @@ int sim_wait_live(int fd, __u64 nr_partitions, __u64 nr_vps, int ms);
  * and MSHV_GET_VP_TASK (MSHV_CAP_VP_TASKS)
  */
 bool sim_has_vp_tasks(int fd);
+/*
+ * Open the control device for a test that needs the simulator and, with
+ * @vp_tasks, the VP tasks: fd, or -errno.  *@skip says why the test cannot
+ * run on this kernel (a skip, not a failure), NULL when it can.
+ */
+int sim_open_for_test(bool vp_tasks, const char **skip);
 
 int sim_create_partition(int fd, __u64 *pt_id);
 /* @flags: MSHV_SIM_PARTITION_* */

@@ -63,18 +63,14 @@ FIXTURE_VARIANT_ADD(place, core) {
 FIXTURE_SETUP(place)
 {
 	struct place *p = &self->p;
+	const char *skip;
 
 	memset(p, 0, sizeof(*p));
 	p->vmm.pid = -1;
-	p->fd = sim_open();
-	if (p->fd == -ENOENT)
-		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	p->fd = sim_open_for_test(!variant->report_only, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
 	ASSERT_LE(0, p->fd);
-	if (!variant->report_only && !sim_has_vp_tasks(p->fd)) {
-		close(p->fd);
-		p->fd = -1;
-		SKIP(return, "no MSHV_CAP_VP_TASKS");
-	}
 	self->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (self->nr_cpus < 3) {
 		close(p->fd);

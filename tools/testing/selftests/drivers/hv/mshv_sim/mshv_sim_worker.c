@@ -46,15 +46,12 @@ FIXTURE_VARIANT_ADD(vp_task, worker) { .workers = true };
 
 FIXTURE_SETUP(vp_task)
 {
-	self->fd = sim_open();
-	if (self->fd == -ENOENT)
-		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	const char *skip;
+
+	self->fd = sim_open_for_test(true, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
 	ASSERT_LE(0, self->fd);
-	if (!sim_has_vp_tasks(self->fd)) {
-		close(self->fd);
-		self->fd = -1;
-		SKIP(return, "no MSHV_CAP_VP_TASKS");
-	}
 	ASSERT_EQ(0, sim_live(self->fd, &self->pt0, &self->vp0));
 	ASSERT_EQ(0, sim_create_partition_flags(self->fd, variant->workers ?
 						MSHV_SIM_PARTITION_VP_WORKERS :
@@ -443,61 +440,6 @@ TEST_F_TIMEOUT(vp_task, cancel_race, 120)
 	}
 }
 
-/*
- * MSHV_RUN_VP keeps its contract in both modes: the VP stops at each
- * intercept until the VMM calls again (the worker does not run ahead),
- * messages arrive in order, DONE comes last and stays.
- */
-TEST_F(vp_task, contract)
-{
-	static const struct mshv_sim_step s[] = {
-		SIM_INTERCEPT(5), SIM_COMPUTE(2000), SIM_INTERCEPT(6) };
-	static const struct mshv_sim_step seq[] = {
-		SIM_COMPUTE(1000), SIM_HALT(1000), SIM_INTERCEPT(7),
-		SIM_COMPUTE(500), SIM_INTERCEPT(9) };
-	struct mshv_sim_vp_stats st;
-	struct mshv_sim_exit e;
-	struct sim_vcpu v = { .cpu = -1 };
-	int fd;
-
-	fd = sim_create_vp(self->fd, self->pt, 0, s, 3, 1);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, sim_run_vp(fd, &e));
-	EXPECT_EQ(MSHV_SIM_EXIT_INTERCEPT, e.kind);
-	EXPECT_EQ(5, e.arg);
-	EXPECT_EQ(1, e.seq);
-	sim_sleep_ms(20);
-	ASSERT_EQ(0, sim_vp_stats(self->fd, self->pt, 0, &st, NULL));
-	EXPECT_EQ(0, st.run_ns);
-	ASSERT_EQ(0, sim_run_vp(fd, &e));
-	EXPECT_EQ(6, e.arg);
-	EXPECT_EQ(2, e.seq);
-	ASSERT_EQ(0, sim_vp_stats(self->fd, self->pt, 0, &st, NULL));
-	EXPECT_EQ(2 * MS, st.run_ns);
-	ASSERT_EQ(0, sim_run_vp(fd, &e));
-	EXPECT_EQ(MSHV_SIM_EXIT_DONE, e.kind);
-	EXPECT_EQ(3, e.seq);
-	ASSERT_EQ(0, sim_run_vp(fd, &e));
-	EXPECT_EQ(MSHV_SIM_EXIT_DONE, e.kind);
-	close(fd);
-
-	v.vp_fd = sim_create_vp(self->fd, self->pt, 1, seq, 5, 10);
-	ASSERT_LE(0, v.vp_fd);
-	ASSERT_EQ(0, sim_vcpu_start(&v));
-	ASSERT_EQ(0, sim_vcpu_join(&v));
-	EXPECT_EQ(0, v.rc);
-	EXPECT_EQ(20, v.intercepts);
-	EXPECT_EQ(160, v.arg_sum);
-	EXPECT_EQ(0, v.bad_seq);
-	EXPECT_EQ(0, v.eintr);
-	ASSERT_EQ(0, sim_vp_stats(self->fd, self->pt, 1, &st, NULL));
-	EXPECT_EQ(15 * MS, st.run_ns);
-	EXPECT_EQ(10, st.halts);
-	EXPECT_EQ(21, st.intercepts);
-	EXPECT_EQ(10, st.loops_done);
-	close(v.vp_fd);
-}
-
 FIXTURE(mode) {
 	int fd;
 	__u64 pt0, vp0;
@@ -506,16 +448,13 @@ FIXTURE(mode) {
 
 FIXTURE_SETUP(mode)
 {
+	const char *skip;
+
 	self->param[0] = 0;
-	self->fd = sim_open();
-	if (self->fd == -ENOENT)
-		SKIP(return, SIM_DEV " absent: CONFIG_MSHV_SIM off");
+	self->fd = sim_open_for_test(true, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
 	ASSERT_LE(0, self->fd);
-	if (!sim_has_vp_tasks(self->fd)) {
-		close(self->fd);
-		self->fd = -1;
-		SKIP(return, "no MSHV_CAP_VP_TASKS");
-	}
 	ASSERT_EQ(0, sim_live(self->fd, &self->pt0, &self->vp0));
 }
 
