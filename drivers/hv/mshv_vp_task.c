@@ -113,9 +113,7 @@ static void mshv_vp_task_kick(struct mshv_vp_task *t)
 
 	mshv_vp_tasks_lock();
 	rcu_read_lock();
-	task = t->worker;
-	if (!task && t->runner)
-		task = pid_task(t->runner, PIDTYPE_PID);
+	task = mshv_vp_task_current(t);
 	if (task)
 		kick_process(task);
 	rcu_read_unlock();
@@ -266,10 +264,6 @@ long mshv_vp_task_run(struct mshv_vp *vp)
 	struct mshv_vp_task *t = vp->vp_task;
 	long ret;
 
-	/* A VP created without task state runs inline, as upstream. */
-	if (!t)
-		return mshv_vp_sched_run_to_exit(vp);
-
 	/* A cancel issued before this call is not lost. */
 	if (test_and_clear_bit(MSHV_VP_EXIT_CANCEL, &t->exit_req))
 		return -EINTR;
@@ -304,9 +298,6 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 {
 	struct mshv_vp_task *t = vp->vp_task;
 	int ret;
-
-	if (!t)
-		return -ENOTTY;
 
 	switch (ioctl) {
 	case MSHV_CANCEL_RUN_VP:

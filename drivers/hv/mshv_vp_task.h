@@ -169,7 +169,7 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 
 /**
  * mshv_vp_exit_requested() - Must the dispatch loop return to its caller?
- * @t: the VP's task state (@vp->vp_task), or NULL
+ * @t: the VP's task state (@vp->vp_task; every VP has it)
  *
  * The hypervisor returns from HVCALL_DISPATCH_VP when the root CPU takes an
  * interrupt; a cancel sends one to the dispatching CPU, so the loop sees
@@ -180,7 +180,7 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
  */
 static inline bool mshv_vp_exit_requested(const struct mshv_vp_task *t)
 {
-	return t && READ_ONCE(t->exit_req);
+	return READ_ONCE(t->exit_req);
 }
 
 /* The table of VP tasks: mshv_vp_task_info.c */
@@ -209,6 +209,16 @@ void mshv_vp_tasks_add(struct mshv_vp_task *t);
  * @t: the VP's task state
  */
 void mshv_vp_tasks_del(struct mshv_vp_task *t);
+
+/**
+ * mshv_vp_task_current() - The task that runs a VP
+ * @t: the VP's task state
+ *
+ * Context: mshv_vp_tasks_lock() and rcu_read_lock() held.
+ * Return: the worker (worker mode), the last MSHV_RUN_VP caller (inline
+ * mode), or NULL before the VP first had one.
+ */
+struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
 
 /**
  * mshv_vp_task_get_info() - MSHV_GET_VP_TASK

@@ -52,11 +52,7 @@ void mshv_vp_tasks_del(struct mshv_vp_task *t)
 	mshv_vp_tasks_unlock();
 }
 
-/*
- * The task that runs @t's VP, or NULL; caller holds mshv_vp_tasks_mutex
- * and rcu_read_lock().
- */
-static struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t)
+struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t)
 {
 	if (t->worker)
 		return t->worker;
