@@ -139,11 +139,15 @@ static int bench_loop(int fd, int col, int other,
 	return 0;
 }
 
-static void percentiles(__u32 *ns, __u32 n, double *p50, double *p99)
+/* p50 and p99 of @n samples; -ENODATA when there are none */
+static int percentiles(__u32 *ns, __u32 n, double *p50, double *p99)
 {
+	if (!n)
+		return -ENODATA;
 	qsort(ns, n, sizeof(*ns), cmp_u32);
 	*p50 = ns[n / 2];
 	*p99 = ns[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
+	return 0;
 }
 
 /* Wake latency of a guest halting HALT_US at a time: p50, p99 in ns */
@@ -168,10 +172,8 @@ static int bench_wake(int fd, int col, int other, __u32 n, double *p50,
 	calls = run_to_done(vp_fd);
 	ret = calls < 0 ? calls : sim_vp_wake_lat(fd, pt, 0, ns, &nr);
 	teardown(fd, vp_fd, pt);
-	if (!ret && !nr)
-		ret = -ENODATA;
 	if (!ret)
-		percentiles(ns, nr, p50, p99);
+		ret = percentiles(ns, nr, p50, p99);
 	free(ns);
 	return ret;
 }
@@ -185,10 +187,8 @@ static int bench_kthread(int fd, int cpu, __u32 n, double *p50, double *p99)
 	if (!ns)
 		return -ENOMEM;
 	ret = sim_kthread_wake(fd, HALT_US, cpu, ns, &nr);
-	if (!ret && !nr)
-		ret = -ENODATA;
 	if (!ret)
-		percentiles(ns, nr, p50, p99);
+		ret = percentiles(ns, nr, p50, p99);
 	free(ns);
 	return ret;
 }
