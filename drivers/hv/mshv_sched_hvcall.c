@@ -171,6 +171,27 @@ mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
 	return ret;
 }
 
+/*
+ * Any task may call this, while another one dispatches the VP: the
+ * hypervisor makes a dispatch in progress return, and every later one
+ * return at once, until the loop clears the register again.
+ */
+static int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
+{
+	struct hv_register_assoc explicit_suspend = {
+		.name = HV_REGISTER_EXPLICIT_SUSPEND,
+		.value.explicit_suspend.suspended = 1,
+	};
+	int ret;
+
+	ret = hv_call_set_vp_registers(vp->vp_index, vp->vp_partition->pt_id,
+				       1, input_vtl_zero, &explicit_suspend);
+	if (ret)
+		vp_err(vp, "Failed to suspend: %d\n", ret);
+
+	return ret;
+}
+
 #if IS_ENABLED(CONFIG_X86_64)
 static u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
 {
@@ -198,6 +219,7 @@ static bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
 static const struct mshv_sched_ops mshv_sched_hvcall_ops = {
 	.dispatch_vp = mshv_vp_dispatch,
 	.clear_explicit_suspend = mshv_vp_clear_explicit_suspend,
+	.set_explicit_suspend = mshv_vp_set_explicit_suspend,
 	.resume_vp = mshv_vp_resume,
 	.suspend_vp = mshv_suspend_vp,
 	.interrupt_pending = mshv_vp_interrupt_pending,

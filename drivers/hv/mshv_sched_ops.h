@@ -11,6 +11,7 @@
  */
 MSHV_SCHED_OP(dispatch_vp);
 MSHV_SCHED_OP(clear_explicit_suspend);
+MSHV_SCHED_OP(set_explicit_suspend);
 MSHV_SCHED_OP(resume_vp);
 MSHV_SCHED_OP(suspend_vp);
 MSHV_SCHED_OP(interrupt_pending);

@@ -255,9 +255,16 @@ static bool mshv_sim_dispatch_thread_blocked(struct mshv_vp *vp)
 	return false;
 }
 
+/* Placeholder until the register is modelled (in progress) */
+static int mshv_sim_set_explicit_suspend(struct mshv_vp *vp)
+{
+	return 0;
+}
+
 static const struct mshv_sched_ops mshv_sim_ops = {
 	.dispatch_vp = mshv_sim_dispatch_vp,
 	.clear_explicit_suspend = mshv_sim_clear_explicit_suspend,
+	.set_explicit_suspend = mshv_sim_set_explicit_suspend,
 	.resume_vp = mshv_sim_resume_vp,
 	.suspend_vp = mshv_sim_suspend_vp,
 	.interrupt_pending = mshv_sim_interrupt_pending,

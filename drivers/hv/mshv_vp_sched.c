@@ -245,6 +245,8 @@ mshv_sched_ops_register(const struct mshv_sched_ops *ops)
 	static_call_update(mshv_sched_dispatch_vp, o->dispatch_vp);
 	static_call_update(mshv_sched_clear_explicit_suspend,
 			   o->clear_explicit_suspend);
+	static_call_update(mshv_sched_set_explicit_suspend,
+			   o->set_explicit_suspend);
 	static_call_update(mshv_sched_resume_vp, o->resume_vp);
 	static_call_update(mshv_sched_suspend_vp, o->suspend_vp);
 	static_call_update(mshv_sched_interrupt_pending, o->interrupt_pending);

@@ -118,6 +118,11 @@ void mshv_vp_sched_kick(struct mshv_vp *vp);
  *	dispatch state and event it stopped with.  Root scheduler only.
  * @clear_explicit_suspend: Clear @vp's explicit suspend register.  Root
  *	scheduler only.
+ * @set_explicit_suspend: Set @vp's explicit suspend register: a dispatch
+ *	of @vp in progress on any CPU returns, and every later one returns at
+ *	once, with HV_VP_DISPATCH_STATE_BLOCKED and
+ *	HV_VP_DISPATCH_EVENT_SUSPEND, until the register is cleared.  Called
+ *	by any task (MSHV_CANCEL_RUN_VP), not only the one running @vp.
  * @resume_vp: Let the hypervisor's scheduler run @vp: clear its intercept
  *	suspend register, then its explicit suspend register, in this order.
  * @suspend_vp: Explicitly suspend @vp, then set @message_in_flight if an
@@ -137,6 +142,7 @@ struct mshv_sched_ops {
 	int (*dispatch_vp)(struct mshv_vp *vp, u32 flags,
 			   struct hv_output_dispatch_vp *res);
 	int (*clear_explicit_suspend)(struct mshv_vp *vp);
+	int (*set_explicit_suspend)(struct mshv_vp *vp);
 	int (*resume_vp)(struct mshv_vp *vp);
 	int (*suspend_vp)(const struct mshv_vp *vp, bool *message_in_flight);
 	u64 (*interrupt_pending)(struct mshv_vp *vp);

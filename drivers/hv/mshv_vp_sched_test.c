@@ -79,6 +79,7 @@ struct fake_hv {
 	unsigned int nsuspend;
 	unsigned int overrun;		/* dispatches beyond the script */
 	unsigned int bad_context;	/* called atomic or with irqs off */
+	bool explicit_suspend;		/* the explicit suspend register */
 };
 
 /* The fake of the test in progress; ops have no other way to find it. */
@@ -132,6 +133,12 @@ static int fake_clear_explicit_suspend(struct mshv_vp *vp)
 	return err;
 }
 
+static int fake_set_explicit_suspend(struct mshv_vp *vp)
+{
+	WRITE_ONCE(fake->explicit_suspend, true);
+	return 0;
+}
+
 static int fake_resume_vp(struct mshv_vp *vp)
 {
 	int err = fake->resume_err;
@@ -170,6 +177,7 @@ static bool fake_dispatch_thread_blocked(struct mshv_vp *vp)
 static const struct mshv_sched_ops fake_ops = {
 	.dispatch_vp = fake_dispatch_vp,
 	.clear_explicit_suspend = fake_clear_explicit_suspend,
+	.set_explicit_suspend = fake_set_explicit_suspend,
 	.resume_vp = fake_resume_vp,
 	.suspend_vp = fake_suspend_vp,
 	.interrupt_pending = fake_interrupt_pending,

@@ -12,7 +12,8 @@ jobs=$(( $(nproc) + 1 ))
 cc=gcc
 if command -v ccache >/dev/null; then
 	cc="ccache gcc"
-	export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/ccache}
+	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hvsched-ccache}
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 	export CCACHE_BASEDIR=$PWD/build CCACHE_NOHASHDIR=1 CCACHE_COMPILERCHECK=content
 	export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 fi
