@@ -167,20 +167,14 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 			if (output.dispatch_event ==
 						HV_VP_DISPATCH_EVENT_SUSPEND) {
 				/*
-				 * TODO: remove the warning once VP canceling
-				 *	 is supported
-				 */
-				WARN_ONCE(atomic64_read(&vp->run.vp_signaled_count),
-					  "%s: vp#%d: unexpected explicit suspend\n",
-					  __func__, vp->vp_index);
-				/*
 				 * Need to clear explicit suspend before
 				 * dispatching.
 				 * Explicit suspend is either:
 				 * - set right after the first VP dispatch or
-				 * - set explicitly via hypercall
-				 * Since the latter case is not yet supported,
-				 * simply clear it here.
+				 * - set by mshv_vp_sched_stop_dispatch()
+				 *   (a cancel, or a stop of the worker), which
+				 *   set the exit request before it: the wait
+				 *   below returns -EINTR for it.
 				 */
 				ret = mshv_sched_call(clear_explicit_suspend)(vp);
 				if (ret)
@@ -223,6 +217,22 @@ long mshv_vp_sched_run_to_exit(struct mshv_vp *vp)
 	do {
 		ret = mshv_vp_sched_run(vp);
 	} while (ret == 0 && mshv_vp_handle_intercept(vp));
+
+	return ret;
+}
+
+int mshv_vp_sched_stop_dispatch(struct mshv_vp *vp)
+{
+	int ret;
+
+	/*
+	 * The caller's exit request is visible before the register is set:
+	 * pairs with the loop testing the request after a dispatch returned
+	 * on the register (the hypercalls in between order it too).
+	 */
+	smp_mb();
+	ret = mshv_sched_call(set_explicit_suspend)(vp);
+	wake_up(&vp->run.vp_suspend_queue);
 
 	return ret;
 }

@@ -43,8 +43,11 @@ struct hv_output_dispatch_vp;
  * - run.flags.intercept_suspend and run.flags.root_sched_blocked are read
  *   and written only by that task, in mshv_vp_sched_run().
  * - vp->vp_task->exit_req (MSHV_CANCEL_RUN_VP, or a stop of the worker)
- *   is set by any task, which then wakes run.vp_suspend_queue; the loop
- *   tests it before every dispatch and in every wait, and returns -EINTR.
+ *   is set by any task, which then calls mshv_vp_sched_stop_dispatch():
+ *   it sets the VP's explicit suspend register, so that a dispatch in
+ *   progress or about to start returns, and wakes run.vp_suspend_queue.
+ *   The loop tests exit_req before every dispatch and in every wait, and
+ *   returns -EINTR.
  * - run.flags.root_sched_dispatched is set by that task for the duration of
  *   the dispatch hypercall, with preemption disabled.  The irqfd fast path
  *   (mshv_try_assert_irq_fast()) reads it locklessly, from any context, as a
@@ -100,6 +103,22 @@ long mshv_vp_sched_run_to_exit(struct mshv_vp *vp);
  * when the message is for userspace.
  */
 bool mshv_vp_handle_intercept(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_sched_stop_dispatch() - Make a VP's dispatch loop see an exit
+ *	request
+ * @vp: the VP; the caller has just set a bit of @vp->vp_task->exit_req
+ *
+ * Sets @vp's explicit suspend register, so that the hypervisor ends a
+ * dispatch of @vp in progress and makes the next one return at once, and
+ * wakes the loop if it waits for a kick.  Needs no interrupt on the
+ * dispatching CPU, so an exit request is seen whenever it arrives.
+ *
+ * Context: Process context; any task; takes no lock.
+ * Return: 0, or the errno of setting the register (the request itself
+ * stands: the loop tests it before its next dispatch).
+ */
+int mshv_vp_sched_stop_dispatch(struct mshv_vp *vp);
 
 /**
  * mshv_vp_sched_kick() - The hypervisor signalled a VP

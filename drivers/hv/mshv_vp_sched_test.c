@@ -49,6 +49,8 @@ struct fake_step {
 	u32 event;		/* with this HV_VP_DISPATCH_EVENT_* */
 	bool kick;		/* kick the VP before returning */
 	bool resched;		/* ask the calling task to reschedule */
+	bool cancel;		/* MSHV_CANCEL_RUN_VP lands at dispatch entry */
+	bool until_irq;		/* the guest runs until a root interrupt */
 };
 
 struct fake_hv {
@@ -80,6 +82,8 @@ struct fake_hv {
 	unsigned int overrun;		/* dispatches beyond the script */
 	unsigned int bad_context;	/* called atomic or with irqs off */
 	bool explicit_suspend;		/* the explicit suspend register */
+	unsigned int ran_past_cancel;	/* a guest ran on after a cancel */
+	long cancel_ret;		/* what the step's cancel returned */
 };
 
 /* The fake of the test in progress; ops have no other way to find it. */
@@ -108,6 +112,26 @@ static int fake_dispatch_vp(struct mshv_vp *vp, u32 flags,
 
 	s = &fake->steps[i];
 	fake->flags[i] = flags;
+	if (s->cancel)
+		fake->cancel_ret = mshv_vp_task_ioctl(vp, MSHV_CANCEL_RUN_VP,
+						      0);
+	/*
+	 * Hyper-V checks the explicit suspend register when a dispatch
+	 * starts: the VP does not run.
+	 */
+	if (READ_ONCE(fake->explicit_suspend)) {
+		res->dispatch_state = BLOCKED;
+		res->dispatch_event = SUSPEND;
+		return 0;
+	}
+	/*
+	 * The guest runs until a root interrupt on this CPU ends the
+	 * dispatch.  None comes here (think of a nohz_full CPU): had the
+	 * cancel not set the register, the guest would run on after it.
+	 */
+	if (s->until_irq && test_bit(MSHV_VP_EXIT_CANCEL,
+				     &vp->vp_task->exit_req))
+		fake->ran_past_cancel++;
 	fake->resched_pending[i] = test_tsk_need_resched(current);
 	if (s->resched)
 		set_tsk_need_resched(current);
@@ -128,6 +152,8 @@ static int fake_clear_explicit_suspend(struct mshv_vp *vp)
 	fake_check_context();
 	fake->nclear++;
 	fake->clear_err = 0;
+	if (!err)
+		WRITE_ONCE(fake->explicit_suspend, false);
 	if (!err && fake->clear_kick)
 		mshv_vp_sched_kick(vp);
 	return err;
@@ -920,6 +946,71 @@ static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
 }
 #endif
 
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+/*
+ * The cancel that could be lost: it lands after the loop's last test of
+ * its exit requests and before the dispatch hypercall (the fake issues
+ * MSHV_CANCEL_RUN_VP at dispatch entry, where an interrupt sent to the
+ * dispatching CPU would be taken by the root before the hypercall).  The
+ * dispatch then runs the guest until a root interrupt, and none comes.
+ * Only a cancel that the hypervisor sees at dispatch entry, the explicit
+ * suspend register, stops it: the VP does not run, the loop clears the
+ * register and returns -EINTR.
+ */
+static void mshv_vp_sched_test_cancel_before_dispatch(struct kunit *test)
+{
+	struct runner r = {};
+
+	fake->steps[fake->nsteps++] = (struct fake_step){
+		.state = READY, .event = NO_EVENT,
+		.cancel = true, .until_irq = true,
+	};
+	run_calls(test, &r, 1);
+
+	KUNIT_EXPECT_EQ(test, fake->cancel_ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, fake->ran_past_cancel, 0,
+			    "cancel lost: the guest ran on after it");
+	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 1);
+	/* The register was cleared for the next run; the cancel consumed */
+	KUNIT_EXPECT_EQ(test, fake->nclear, 1);
+	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
+}
+
+/*
+ * A cancel between two calls sets the request and the register; the loop
+ * returns -EINTR without a dispatch.  Once MSHV_RUN_VP consumed the
+ * request, the next call's first dispatch returns on the register the
+ * cancel left; the loop clears it, waits for the hypervisor's kick (sent
+ * when the register is cleared) and runs the VP.
+ */
+static void mshv_vp_sched_test_cancel_sticky_register(struct kunit *test)
+{
+	struct runner r = {}, r2 = {};
+
+	KUNIT_EXPECT_EQ(test, mshv_vp_task_ioctl(fake->vp,
+						 MSHV_CANCEL_RUN_VP, 1), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
+	KUNIT_EXPECT_EQ(test, mshv_vp_task_ioctl(fake->vp,
+						 MSHV_CANCEL_RUN_VP, 0), 0);
+	KUNIT_EXPECT_TRUE(test, fake->explicit_suspend);
+
+	add_step(READY, NO_EVENT);	/* returns on the register instead */
+	add_step(READY, INTERCEPT);
+	run_calls(test, &r, 1);
+	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 0);
+
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	fake->clear_kick = true;
+	run_calls(test, &r2, 1);
+	KUNIT_EXPECT_EQ(test, r2.ret[0], 0);
+	KUNIT_EXPECT_EQ(test, fake->ndispatch, 2);
+	KUNIT_EXPECT_EQ(test, fake->nclear, 1);
+	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
+}
+#endif
+
 static int mshv_vp_sched_test_init(struct kunit *test)
 {
 	struct device *dev;
@@ -998,6 +1089,8 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_exit_in_blocked_wait),
 	KUNIT_CASE(mshv_vp_sched_test_hyp_exit_request),
+	KUNIT_CASE(mshv_vp_sched_test_cancel_before_dispatch),
+	KUNIT_CASE(mshv_vp_sched_test_cancel_sticky_register),
 #endif
 	{}
 };

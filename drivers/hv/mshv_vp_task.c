@@ -7,7 +7,6 @@
  * See mshv_vp_task.h.
  */
 
-#include <linux/completion.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -15,6 +14,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/vhost_task.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <asm/mshyperv.h>
 
 #include "mshv_root.h"
@@ -43,21 +43,43 @@ int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags)
 	return 0;
 }
 
-int mshv_vp_task_init(struct mshv_vp *vp)
+/*
+ * The body of the worker, called by vhost_task in a loop in state
+ * TASK_INTERRUPTIBLE: returning false sleeps until vhost_task_wake().
+ */
+static bool mshv_vp_worker_fn(void *data)
 {
-	struct mshv_vp_task *t;
+	struct mshv_vp_task *t = data;
+	long ret;
 
-	t = kzalloc_obj(*t);
-	if (!t)
-		return -ENOMEM;
+	/*
+	 * Take the VP, unless the caller took it back.  Acquire pairs with
+	 * the release that handed it over.
+	 */
+	if (atomic_cmpxchg_acquire(&t->state, MSHV_VP_WORKER_HANDED,
+				   MSHV_VP_WORKER_RUNNING) !=
+	    MSHV_VP_WORKER_HANDED)
+		return false;
 
-	t->vp = vp;
-	init_completion(&t->started);
-	init_waitqueue_head(&t->done_wq);
-	vp->vp_task = t;
-	mshv_vp_tasks_add(t);
+	__set_current_state(TASK_RUNNING);
 
-	return 0;
+	ret = mshv_vp_sched_run_to_exit(t->vp);
+
+	t->result = ret;
+	/* Publish @result before the caller sees the VP back. */
+	atomic_set_release(&t->state, MSHV_VP_WORKER_IDLE);
+	wake_up(&t->done_wq);
+
+	return true;
+}
+
+/* SIGKILL ended the worker (the VMM process is exiting). */
+static void mshv_vp_worker_killed(void *data)
+{
+	struct mshv_vp_task *t = data;
+
+	WRITE_ONCE(t->dead, true);
+	wake_up(&t->done_wq);
 }
 
 /* Stop the worker; it is idle: nobody holds the VP for MSHV_RUN_VP. */
@@ -72,18 +94,76 @@ static void mshv_vp_worker_stop(struct mshv_vp_task *t)
 	/* Waits for the worker to exit, if SIGKILL did not end it already. */
 	vhost_task_stop(vtsk);
 
-	mshv_vp_tasks_lock();
+	spin_lock(&t->lock);
 	worker = t->worker;
-	WRITE_ONCE(t->vtsk, NULL);
+	t->vtsk = NULL;
 	t->worker = NULL;
 	t->worker_mm = NULL;
-	mshv_vp_tasks_unlock();
+	spin_unlock(&t->lock);
 
-	if (worker)
-		put_task_struct(worker);
-	t->spawned = NULL;
-	reinit_completion(&t->started);
+	put_task_struct(worker);
 	t->dead = false;
+}
+
+/*
+ * Create the VP's worker in the calling process (the VMM).  It is not
+ * waited for: vhost_task_get_task() gives its task at once, so a worker
+ * that a signal stops or a cgroup freezes before it first runs keeps
+ * nobody waiting.
+ */
+static int mshv_vp_worker_start(struct mshv_vp_task *t)
+{
+	struct mshv_vp *vp = t->vp;
+	char name[TASK_COMM_LEN];
+	struct vhost_task *vtsk;
+
+	if ((current->flags & PF_KTHREAD) || !current->mm)
+		return -EINVAL;
+
+	snprintf(name, sizeof(name), "mshv%llu-vp%u",
+		 vp->vp_partition->pt_id, vp->vp_index);
+	vtsk = vhost_task_create(mshv_vp_worker_fn, mshv_vp_worker_killed, t,
+				 name);
+	if (IS_ERR(vtsk))
+		return PTR_ERR(vtsk);
+
+	spin_lock(&t->lock);
+	t->vtsk = vtsk;
+	t->worker = vhost_task_get_task(vtsk);
+	t->worker_mm = current->mm;
+	spin_unlock(&t->lock);
+
+	vhost_task_start(vtsk);
+
+	return 0;
+}
+
+int mshv_vp_task_init(struct mshv_vp *vp)
+{
+	struct mshv_vp_task *t;
+	int ret;
+
+	t = kzalloc_obj(*t);
+	if (!t)
+		return -ENOMEM;
+
+	t->vp = vp;
+	spin_lock_init(&t->lock);
+	atomic_set(&t->state, MSHV_VP_WORKER_IDLE);
+	init_waitqueue_head(&t->done_wq);
+
+	if (vp->vp_partition->pt_vp_workers) {
+		ret = mshv_vp_worker_start(t);
+		if (ret) {
+			kfree(t);
+			return ret;
+		}
+	}
+
+	vp->vp_task = t;
+	mshv_vp_tasks_add(t);
+
+	return 0;
 }
 
 void mshv_vp_task_destroy(struct mshv_vp *vp)
@@ -101,114 +181,34 @@ void mshv_vp_task_destroy(struct mshv_vp *vp)
 }
 
 /*
- * Make the task that runs the VP see t->exit_req: wake it from the wait
- * for a kick, and interrupt the CPU it dispatches on, so the hypervisor
- * returns from HVCALL_DISPATCH_VP.
+ * Make the task that runs the VP see t->exit_req: the hypervisor ends a
+ * dispatch in progress, or about to start, on the VP's explicit suspend
+ * register.  No lock, no interrupt of the dispatching CPU needed.
  */
-static void mshv_vp_task_kick(struct mshv_vp_task *t)
+static int mshv_vp_task_kick(struct mshv_vp_task *t)
 {
-	struct task_struct *task;
-
-	wake_up(&t->vp->run.vp_suspend_queue);
-
-	mshv_vp_tasks_lock();
-	rcu_read_lock();
-	task = mshv_vp_task_current(t);
-	if (task)
-		kick_process(task);
-	rcu_read_unlock();
-	mshv_vp_tasks_unlock();
+	return mshv_vp_sched_stop_dispatch(t->vp);
 }
 
 /*
- * The body of the worker, called by vhost_task in a loop in state
- * TASK_INTERRUPTIBLE: returning false sleeps until vhost_task_wake().
+ * Replace a worker of another process (the VMM exec()ed, or passed the
+ * VP's file on), or one that SIGKILL ended.  Called with vp_mutex held.
  */
-static bool mshv_vp_worker_fn(void *data)
-{
-	struct mshv_vp_task *t = data;
-	long ret;
-
-	if (unlikely(!t->spawned)) {
-		t->spawned = get_task_struct(current);
-		complete(&t->started);
-	}
-
-	/* Pairs with the WRITE_ONCE() before vhost_task_wake(). */
-	if (!READ_ONCE(t->run))
-		return false;
-
-	__set_current_state(TASK_RUNNING);
-
-	ret = mshv_vp_sched_run_to_exit(t->vp);
-
-	t->result = ret;
-	/* Publish @result before the caller sees @run cleared. */
-	smp_store_release(&t->run, false);
-	wake_up(&t->done_wq);
-
-	return true;
-}
-
-/* SIGKILL ended the worker (the VMM process is exiting). */
-static void mshv_vp_worker_killed(void *data)
-{
-	struct mshv_vp_task *t = data;
-
-	WRITE_ONCE(t->dead, true);
-	wake_up(&t->done_wq);
-	/* It may not even have started. */
-	complete(&t->started);
-}
-
-/* Create the VP's worker in the calling process, once. */
 static int mshv_vp_worker_get(struct mshv_vp_task *t)
 {
-	struct mshv_vp *vp = t->vp;
-	char name[TASK_COMM_LEN];
-	struct vhost_task *vtsk;
-
-	/*
-	 * A worker of another process (the VMM exec()ed, or passed the VP's
-	 * file on), or one that SIGKILL ended, is replaced.
-	 */
-	if (t->vtsk && (READ_ONCE(t->dead) || t->worker_mm != current->mm))
-		mshv_vp_worker_stop(t);
-	if (t->vtsk)
+	if (t->vtsk && !READ_ONCE(t->dead) && t->worker_mm == current->mm)
 		return 0;
 
-	if ((current->flags & PF_KTHREAD) || !current->mm)
-		return -EINVAL;
+	mshv_vp_worker_stop(t);
 
-	snprintf(name, sizeof(name), "mshv%llu-vp%u",
-		 vp->vp_partition->pt_id, vp->vp_index);
-	vtsk = vhost_task_create(mshv_vp_worker_fn, mshv_vp_worker_killed, t,
-				 name);
-	if (IS_ERR(vtsk))
-		return PTR_ERR(vtsk);
-
-	vhost_task_start(vtsk);
-	wait_for_completion(&t->started);
-
-	mshv_vp_tasks_lock();
-	WRITE_ONCE(t->vtsk, vtsk);
-	t->worker = t->spawned;
-	t->worker_mm = current->mm;
-	mshv_vp_tasks_unlock();
-
-	if (!t->worker) {
-		/* SIGKILL ended it before it ran: the process is exiting. */
-		mshv_vp_worker_stop(t);
-		return -EINTR;
-	}
-
-	return 0;
+	return mshv_vp_worker_start(t);
 }
 
 static bool mshv_vp_worker_idle(struct mshv_vp_task *t)
 {
-	/* Pairs with smp_store_release() in mshv_vp_worker_fn(). */
-	return !smp_load_acquire(&t->run) || READ_ONCE(t->dead);
+	/* Acquire pairs with the release in mshv_vp_worker_fn(). */
+	return atomic_read_acquire(&t->state) == MSHV_VP_WORKER_IDLE ||
+	       READ_ONCE(t->dead);
 }
 
 static long mshv_vp_worker_run(struct mshv_vp_task *t)
@@ -220,14 +220,24 @@ static long mshv_vp_worker_run(struct mshv_vp_task *t)
 		return ret;
 
 	t->result = -EINTR;
-	WRITE_ONCE(t->run, true);
+	/* Release: the worker sees the VP as this task left it. */
+	atomic_set_release(&t->state, MSHV_VP_WORKER_HANDED);
 	vhost_task_wake(t->vtsk);
 
 	if (wait_event_interruptible(t->done_wq, mshv_vp_worker_idle(t))) {
 		/*
-		 * The VMM thread has a signal to handle: the VP must not run
-		 * while it does.  Stop the worker; it returns within one
-		 * dispatch.  A message that arrived meanwhile is returned.
+		 * The VMM thread has a signal to handle (maybe a stop or a
+		 * freeze, which may have stopped the worker too).  Take the
+		 * VP back if the worker has not taken it.
+		 */
+		if (atomic_cmpxchg(&t->state, MSHV_VP_WORKER_HANDED,
+				   MSHV_VP_WORKER_IDLE) ==
+		    MSHV_VP_WORKER_HANDED)
+			return -EINTR;
+		/*
+		 * The worker runs the VP, so it is neither stopped nor
+		 * frozen: the stop ends its dispatch, and it returns within
+		 * one.  A message that arrived meanwhile is returned.
 		 */
 		set_bit(MSHV_VP_EXIT_STOP, &t->exit_req);
 		mshv_vp_task_kick(t);
@@ -235,16 +245,15 @@ static long mshv_vp_worker_run(struct mshv_vp_task *t)
 		clear_bit(MSHV_VP_EXIT_STOP, &t->exit_req);
 	}
 
-	if (READ_ONCE(t->run)) {
-		/* The worker died with the VP in hand. */
-		WRITE_ONCE(t->run, false);
+	/* The worker died before it took the VP. */
+	if (atomic_cmpxchg(&t->state, MSHV_VP_WORKER_HANDED,
+			   MSHV_VP_WORKER_IDLE) == MSHV_VP_WORKER_HANDED)
 		return -EINTR;
-	}
 
 	return t->result;
 }
 
-/* Inline mode: remember the caller, for the table and for kicks. */
+/* Inline mode: remember the caller, for the table and MSHV_GET_VP_TASK. */
 static void mshv_vp_task_note_runner(struct mshv_vp_task *t)
 {
 	struct pid *pid = task_pid(current);
@@ -253,9 +262,9 @@ static void mshv_vp_task_note_runner(struct mshv_vp_task *t)
 	if (likely(old == pid))
 		return;
 
-	mshv_vp_tasks_lock();
+	spin_lock(&t->lock);
 	t->runner = get_pid(pid);
-	mshv_vp_tasks_unlock();
+	spin_unlock(&t->lock);
 	put_pid(old);
 }
 
@@ -288,33 +297,19 @@ static long mshv_vp_task_cancel(struct mshv_vp_task *t, unsigned long flags)
 		return -EINVAL;
 
 	set_bit(MSHV_VP_EXIT_CANCEL, &t->exit_req);
-	mshv_vp_task_kick(t);
 
-	return 0;
+	return mshv_vp_task_kick(t);
 }
 
 long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 			unsigned long arg)
 {
 	struct mshv_vp_task *t = vp->vp_task;
-	int ret;
 
 	switch (ioctl) {
 	case MSHV_CANCEL_RUN_VP:
 		return mshv_vp_task_cancel(t, arg);
 	case MSHV_GET_VP_TASK:
-		/*
-		 * Only creating the worker needs the VP: a running
-		 * MSHV_RUN_VP, which holds it, has created the worker.
-		 */
-		if (vp->vp_partition->pt_vp_workers && !READ_ONCE(t->vtsk)) {
-			if (mutex_lock_killable(&vp->vp_mutex))
-				return -EINTR;
-			ret = mshv_vp_worker_get(t);
-			mutex_unlock(&vp->vp_mutex);
-			if (ret)
-				return ret;
-		}
 		return mshv_vp_task_get_info(t, (void __user *)arg);
 	}
 

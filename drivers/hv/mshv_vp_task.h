@@ -11,8 +11,8 @@
 
 #include <linux/bitops.h>
 #include <linux/compiler.h>
-#include <linux/completion.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <uapi/linux/mshv.h>
@@ -46,11 +46,37 @@ struct vhost_task;
  * Either way the dispatch loop is the scheduler core's,
  * mshv_vp_sched_run_to_exit(); this file only decides which task runs it.
  *
- * MSHV_CANCEL_RUN_VP makes the VP return to userspace: it sets
- * MSHV_VP_EXIT_CANCEL in @exit_req, which the dispatch loop tests before
- * every dispatch and in every wait.  It is sticky: it is consumed only by
+ * MSHV_CANCEL_RUN_VP makes the VP return to userspace.  It cannot be lost,
+ * whenever it arrives, because it does not rely on the dispatching CPU
+ * taking an interrupt at the right moment:
+ *
+ * 1. it sets MSHV_VP_EXIT_CANCEL in @exit_req, which the dispatch loop
+ *    tests before every dispatch and in every wait;
+ * 2. then (full barrier) it sets the VP's explicit suspend register in the
+ *    hypervisor (mshv_vp_sched_stop_dispatch()).  Hyper-V checks that
+ *    register when a dispatch starts and makes a dispatch in progress
+ *    return, with HV_VP_DISPATCH_EVENT_SUSPEND, so a dispatch entered
+ *    after the loop's last test of @exit_req returns at once, on any CPU,
+ *    nohz_full or not;
+ * 3. it wakes the loop if it waits for a kick.
+ *
+ * After a SUSPEND event the loop clears the register and re-tests
+ * @exit_req, which step 1 set before step 2.  A register left set by a
+ * cancel the loop saw at step 1 costs the next MSHV_RUN_VP one extra
+ * dispatch, nothing more.  The cancel is sticky: it is consumed only by
  * an MSHV_RUN_VP that returns -EINTR, so a cancel issued before
  * MSHV_RUN_VP is entered, or while it returns a message, is not lost.
+ * Neither the cancel nor the stop of a worker takes a lock.
+ *
+ * No wait of MSHV_RUN_VP or of VP creation is uninterruptible for longer
+ * than the worker needs to leave one dispatch: a worker is created with
+ * vhost_task and its task taken with vhost_task_get_task(), without
+ * waiting for it to run; the VMM thread hands a VP to its worker and waits
+ * interruptibly, and if a signal (SIGSTOP, a cgroup freeze) comes before
+ * the worker took the VP, takes it back without waiting (a stopped or
+ * frozen worker would never take it).  Only once the worker runs the VP
+ * does the VMM thread wait for it uninterruptibly, and the worker then
+ * stops within one dispatch (step 2).
  */
 
 /* Reasons the dispatch loop must return (bits of struct mshv_vp_task.exit_req) */
@@ -59,48 +85,48 @@ enum {
 	MSHV_VP_EXIT_STOP,	/* the worker-mode MSHV_RUN_VP caller got a signal */
 };
 
+/* Who has the VP (struct mshv_vp_task.state), in worker mode */
+enum {
+	MSHV_VP_WORKER_IDLE,	/* the vp_mutex holder, or nobody */
+	MSHV_VP_WORKER_HANDED,	/* handed to the worker, not taken yet */
+	MSHV_VP_WORKER_RUNNING,	/* the worker runs it */
+};
+
 /**
  * struct mshv_vp_task - The Linux task side of a VP
  * @vp: the VP
  * @exit_req: MSHV_VP_EXIT_* bits; set by anyone with atomic bitops, read
  *	locklessly by the dispatch loop, cleared by the MSHV_RUN_VP caller
- * @node: entry of the table of VP tasks (debugfs), under mshv_vp_tasks_lock
+ * @node: entry of the table of VP tasks (debugfs), under its mutex
+ * @lock: protects @runner, @worker and @vtsk against their readers
  * @runner: inline mode: the last MSHV_RUN_VP caller (a reference is held)
- * @vtsk: worker mode: the dispatch worker, until stopped; NULL before the
- *	first MSHV_RUN_VP or MSHV_GET_VP_TASK
+ * @vtsk: worker mode: the dispatch worker, until stopped
  * @worker: the worker's task (a reference is held)
- * @spawned: the worker's task, set by the worker itself before @started
- *	completes, for its creator to publish as @worker
  * @worker_mm: the address space of the process the worker belongs to;
  *	only compared, never dereferenced
- * @started: completed by the worker when it first runs
- * @run: set by the MSHV_RUN_VP caller to hand the VP to the worker;
- *	cleared (release) by the worker when it stops with @result
+ * @state: MSHV_VP_WORKER_*: who has the VP
  * @dead: set by the worker when SIGKILL ends it
  * @result: what mshv_vp_sched_run_to_exit() returned in the worker
  * @done_wq: the MSHV_RUN_VP caller waits there for the worker
  *
  * Locking: @runner, @vtsk, @worker and @worker_mm change only under the
- * VP's vp_mutex (MSHV_RUN_VP and MSHV_GET_VP_TASK hold it) and under
- * mshv_vp_tasks_lock, which the readers (MSHV_GET_VP_TASK, the debugfs
- * table, kicks) take; MSHV_GET_VP_TASK also peeks at @vtsk with
- * READ_ONCE() to know whether it must create the worker.  VP teardown
- * changes them when no file of the VP is open.  @spawned is handed from
- * the new worker to its creator, ordered by @started.  @run, @dead and
- * @result are a hand-off between the vp_mutex holder and the worker, with
- * the barriers documented at their accesses.
+ * VP's vp_mutex (MSHV_RUN_VP holds it), or while no file of the VP is open
+ * (creation, teardown), and under @lock, which their readers
+ * (MSHV_GET_VP_TASK, the debugfs table) take; the vp_mutex holder reads
+ * them without @lock.  @state, @dead and @result are a hand-off between
+ * the vp_mutex holder and the worker, with the barriers documented at
+ * their accesses.
  */
 struct mshv_vp_task {
 	struct mshv_vp *vp;
 	unsigned long exit_req;
 	struct list_head node;
+	spinlock_t lock;	/* see above */
 	struct pid *runner;
 	struct vhost_task *vtsk;
 	struct task_struct *worker;
-	struct task_struct *spawned;
 	struct mm_struct *worker_mm;
-	struct completion started;
-	bool run;
+	atomic_t state;
 	bool dead;
 	long result;
 	wait_queue_head_t done_wq;
@@ -125,8 +151,12 @@ int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags);
  * mshv_vp_task_init() - Give a new VP its task state
  * @vp: the VP, its partition and index set
  *
- * Context: Process context; may sleep.
- * Return: 0 or -ENOMEM.
+ * In worker mode, also creates the VP's worker in the calling process (the
+ * VMM), so that it can be found and placed before the VP first runs.
+ *
+ * Context: Process context of the VMM; may sleep.
+ * Return: 0; -ENOMEM; -EINVAL for a worker-mode VP created by a kernel
+ * thread; another negative errno when the worker cannot be created.
  */
 int mshv_vp_task_init(struct mshv_vp *vp);
 
@@ -158,9 +188,9 @@ long mshv_vp_task_run(struct mshv_vp *vp);
  * @ioctl: MSHV_CANCEL_RUN_VP or MSHV_GET_VP_TASK
  * @arg: the ioctl's argument
  *
- * Neither waits for a running MSHV_RUN_VP: MSHV_CANCEL_RUN_VP takes no
- * lock, MSHV_GET_VP_TASK takes @vp->vp_mutex only to create the worker,
- * which a running MSHV_RUN_VP has done already.
+ * Neither waits for a running MSHV_RUN_VP nor has a side effect on bad
+ * input: MSHV_CANCEL_RUN_VP takes no lock, MSHV_GET_VP_TASK only the VP's
+ * own @lock.
  *
  * Return: 0 or a negative errno; -ENOTTY for another @ioctl.
  */
@@ -171,9 +201,9 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
  * mshv_vp_exit_requested() - Must the dispatch loop return to its caller?
  * @t: the VP's task state (@vp->vp_task; every VP has it)
  *
- * The hypervisor returns from HVCALL_DISPATCH_VP when the root CPU takes an
- * interrupt; a cancel sends one to the dispatching CPU, so the loop sees
- * this when the dispatch returns.  A simulated dispatch polls it instead.
+ * The loop tests this before every dispatch and in every wait.  A request
+ * also sets the VP's explicit suspend register, so that a dispatch that
+ * started after the test returns at once (see DOC: VP tasks).
  *
  * Context: Any.
  * Return: true when MSHV_CANCEL_RUN_VP or a stop is pending.
@@ -184,19 +214,6 @@ static inline bool mshv_vp_exit_requested(const struct mshv_vp_task *t)
 }
 
 /* The table of VP tasks: mshv_vp_task_info.c */
-
-/**
- * mshv_vp_tasks_lock() - Take the lock of the table of VP tasks
- *
- * Serialises changes of the task pointers of every struct mshv_vp_task
- * with their readers.  Nests inside a VP's vp_mutex.
- */
-void mshv_vp_tasks_lock(void);
-
-/**
- * mshv_vp_tasks_unlock() - Release mshv_vp_tasks_lock()
- */
-void mshv_vp_tasks_unlock(void);
 
 /**
  * mshv_vp_tasks_add() - Add a VP to the table
@@ -214,7 +231,7 @@ void mshv_vp_tasks_del(struct mshv_vp_task *t);
  * mshv_vp_task_current() - The task that runs a VP
  * @t: the VP's task state
  *
- * Context: mshv_vp_tasks_lock() and rcu_read_lock() held.
+ * Context: @t->lock and rcu_read_lock() held.
  * Return: the worker (worker mode), the last MSHV_RUN_VP caller (inline
  * mode), or NULL before the VP first had one.
  */
@@ -222,8 +239,8 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
 
 /**
  * mshv_vp_task_get_info() - MSHV_GET_VP_TASK
- * @t: the VP's task state; takes mshv_vp_tasks_lock(), not the VP's
- *	vp_mutex, so it answers while the VP runs
+ * @t: the VP's task state; takes @t->lock, not the VP's vp_mutex, so it
+ *	answers while the VP runs, and creates nothing
  * @uarg: user address of a struct mshv_vp_task_info
  *
  * Return: 0; -EFAULT; -EINVAL for a wrong size, flags, or a non-zero

@@ -13,6 +13,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <asm/mshyperv.h>
 
@@ -20,36 +21,28 @@
 #include "mshv_vp_task.h"
 
 /*
- * Every VP's struct mshv_vp_task, for the debugfs table.  The lock also
- * protects the task pointers of each entry (see struct mshv_vp_task).
+ * Every VP's struct mshv_vp_task, for the debugfs table.  The mutex
+ * protects the list only; each entry's task pointers are under its own
+ * lock, so neither a cancel nor MSHV_GET_VP_TASK waits for a reader of the
+ * table or for another VM.
  */
 static LIST_HEAD(mshv_vp_tasks);
 static DEFINE_MUTEX(mshv_vp_tasks_mutex);
 
 static struct dentry *mshv_vp_tasks_dir;
 
-void mshv_vp_tasks_lock(void)
-{
-	mutex_lock(&mshv_vp_tasks_mutex);
-}
-
-void mshv_vp_tasks_unlock(void)
-{
-	mutex_unlock(&mshv_vp_tasks_mutex);
-}
-
 void mshv_vp_tasks_add(struct mshv_vp_task *t)
 {
-	mshv_vp_tasks_lock();
+	mutex_lock(&mshv_vp_tasks_mutex);
 	list_add_tail(&t->node, &mshv_vp_tasks);
-	mshv_vp_tasks_unlock();
+	mutex_unlock(&mshv_vp_tasks_mutex);
 }
 
 void mshv_vp_tasks_del(struct mshv_vp_task *t)
 {
-	mshv_vp_tasks_lock();
+	mutex_lock(&mshv_vp_tasks_mutex);
 	list_del(&t->node);
-	mshv_vp_tasks_unlock();
+	mutex_unlock(&mshv_vp_tasks_mutex);
 }
 
 struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t)
@@ -78,7 +71,7 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 							 MSHV_VP_TASK_INLINE;
 	args.cpu = -1;
 
-	mshv_vp_tasks_lock();
+	spin_lock(&t->lock);
 	rcu_read_lock();
 	task = mshv_vp_task_current(t);
 	if (task) {
@@ -86,7 +79,7 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 		args.cpu = task_cpu(task);
 	}
 	rcu_read_unlock();
-	mshv_vp_tasks_unlock();
+	spin_unlock(&t->lock);
 
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
@@ -101,12 +94,13 @@ static int mshv_vp_tasks_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "partition vp mode tid cpu\n");
 
-	mshv_vp_tasks_lock();
+	mutex_lock(&mshv_vp_tasks_mutex);
 	list_for_each_entry(t, &mshv_vp_tasks, node) {
 		struct mshv_vp *vp = t->vp;
 		pid_t tid = 0;
 		int cpu = -1;
 
+		spin_lock(&t->lock);
 		rcu_read_lock();
 		task = mshv_vp_task_current(t);
 		if (task) {
@@ -114,13 +108,14 @@ static int mshv_vp_tasks_show(struct seq_file *m, void *unused)
 			cpu = task_cpu(task);
 		}
 		rcu_read_unlock();
+		spin_unlock(&t->lock);
 
 		seq_printf(m, "%llu %u %s %d %d\n", vp->vp_partition->pt_id,
 			   vp->vp_index,
 			   vp->vp_partition->pt_vp_workers ? "worker" : "inline",
 			   tid, cpu);
 	}
-	mshv_vp_tasks_unlock();
+	mutex_unlock(&mshv_vp_tasks_mutex);
 
 	return 0;
 }
