@@ -141,7 +141,6 @@ static int mshv_vp_worker_start(struct mshv_vp_task *t)
 int mshv_vp_task_init(struct mshv_vp *vp)
 {
 	struct mshv_vp_task *t;
-	int ret;
 
 	t = kzalloc_obj(*t);
 	if (!t)
@@ -151,14 +150,6 @@ int mshv_vp_task_init(struct mshv_vp *vp)
 	spin_lock_init(&t->lock);
 	atomic_set(&t->state, MSHV_VP_WORKER_IDLE);
 	init_waitqueue_head(&t->done_wq);
-
-	if (vp->vp_partition->pt_vp_workers) {
-		ret = mshv_vp_worker_start(t);
-		if (ret) {
-			kfree(t);
-			return ret;
-		}
-	}
 
 	vp->vp_task = t;
 	mshv_vp_tasks_add(t);
@@ -191,8 +182,9 @@ static int mshv_vp_task_kick(struct mshv_vp_task *t)
 }
 
 /*
- * Replace a worker of another process (the VMM exec()ed, or passed the
- * VP's file on), or one that SIGKILL ended.  Called with vp_mutex held.
+ * Create the VP's worker in the calling thread, or replace one of another
+ * process (the VMM exec()ed, or passed the VP's file on), or one that
+ * SIGKILL ended.  Called with vp_mutex held.
  */
 static int mshv_vp_worker_get(struct mshv_vp_task *t)
 {
@@ -314,4 +306,20 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 	}
 
 	return -ENOTTY;
+}
+
+int mshv_vp_task_create_worker(struct mshv_vp_task *t)
+{
+	struct mshv_vp *vp = t->vp;
+	int ret;
+
+	if (!vp->vp_partition->pt_vp_workers)
+		return 0;
+
+	if (mutex_lock_killable(&vp->vp_mutex))
+		return -EINTR;
+	ret = mshv_vp_worker_get(t);
+	mutex_unlock(&vp->vp_mutex);
+
+	return ret;
 }

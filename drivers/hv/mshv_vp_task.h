@@ -68,9 +68,13 @@ struct vhost_task;
  * MSHV_RUN_VP is entered, or while it returns a message, is not lost.
  * Neither the cancel nor the stop of a worker takes a lock.
  *
- * No wait of MSHV_RUN_VP or of VP creation is uninterruptible for longer
- * than the worker needs to leave one dispatch: a worker is created with
- * vhost_task and its task taken with vhost_task_get_task(), without
+ * A worker is created by the first MSHV_RUN_VP, or on request by
+ * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE, in the calling thread, so
+ * it starts with that thread's CPU affinity and cgroups.
+ *
+ * No wait of MSHV_RUN_VP or of a worker's creation is uninterruptible for
+ * longer than the worker needs to leave one dispatch: a worker is created
+ * with vhost_task and its task taken with vhost_task_get_task(), without
  * waiting for it to run; the VMM thread hands a VP to its worker and waits
  * interruptibly, and if a signal (SIGSTOP, a cgroup freeze) comes before
  * the worker took the VP, takes it back without waiting (a stopped or
@@ -151,12 +155,8 @@ int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags);
  * mshv_vp_task_init() - Give a new VP its task state
  * @vp: the VP, its partition and index set
  *
- * In worker mode, also creates the VP's worker in the calling process (the
- * VMM), so that it can be found and placed before the VP first runs.
- *
- * Context: Process context of the VMM; may sleep.
- * Return: 0; -ENOMEM; -EINVAL for a worker-mode VP created by a kernel
- * thread; another negative errno when the worker cannot be created.
+ * Context: Process context; may sleep.
+ * Return: 0 or -ENOMEM.
  */
 int mshv_vp_task_init(struct mshv_vp *vp);
 
@@ -196,6 +196,22 @@ long mshv_vp_task_run(struct mshv_vp *vp);
  */
 long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 			unsigned long arg);
+
+/**
+ * mshv_vp_task_create_worker() - Create a VP's worker now
+ * @t: the VP's task state
+ *
+ * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE: in worker mode, create the
+ * worker in the calling thread (its process, cgroups and CPU affinity)
+ * unless it has one, as the first MSHV_RUN_VP would, so that it can be
+ * found and placed before the VP first runs.  Nothing in inline mode.
+ *
+ * Context: Process context of the VMM; takes the VP's vp_mutex.
+ * Return: 0; -EINTR if killed while waiting for a running MSHV_RUN_VP to
+ * return; -EINVAL from a kernel thread; another negative errno when the
+ * worker cannot be created.
+ */
+int mshv_vp_task_create_worker(struct mshv_vp_task *t);
 
 /**
  * mshv_vp_exit_requested() - Must the dispatch loop return to its caller?
@@ -239,12 +255,17 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
 
 /**
  * mshv_vp_task_get_info() - MSHV_GET_VP_TASK
- * @t: the VP's task state; takes @t->lock, not the VP's vp_mutex, so it
- *	answers while the VP runs, and creates nothing
+ * @t: the VP's task state
  * @uarg: user address of a struct mshv_vp_task_info
  *
- * Return: 0; -EFAULT; -EINVAL for a wrong size, flags, or a non-zero
- * output or reserved field.
+ * Validates all of the argument first.  Then, with MSHV_VP_TASK_F_CREATE
+ * only, creates the worker (mshv_vp_task_create_worker()).  The query
+ * itself takes @t->lock, not the VP's vp_mutex, so it answers while the
+ * VP runs.
+ *
+ * Return: 0; -EFAULT; -EINVAL for a wrong size, an unknown flag, or a
+ * non-zero output or reserved field, with no side effect; an errno of
+ * mshv_vp_task_create_worker().
  */
 int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg);
 

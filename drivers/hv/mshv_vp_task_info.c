@@ -58,14 +58,23 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 {
 	struct mshv_vp_task_info args;
 	struct task_struct *task;
+	int ret;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 
-	if (args.size != sizeof(args) || args.flags || args.mode ||
+	/* Everything is checked before anything is done. */
+	if (args.size != sizeof(args) ||
+	    (args.flags & ~MSHV_VP_TASK_F_CREATE) || args.mode ||
 	    args.tid || args.cpu || memchr_inv(args.reserved, 0,
 					       sizeof(args.reserved)))
 		return -EINVAL;
+
+	if (args.flags & MSHV_VP_TASK_F_CREATE) {
+		ret = mshv_vp_task_create_worker(t);
+		if (ret)
+			return ret;
+	}
 
 	args.mode = t->vp->vp_partition->pt_vp_workers ? MSHV_VP_TASK_WORKER :
 							 MSHV_VP_TASK_INLINE;

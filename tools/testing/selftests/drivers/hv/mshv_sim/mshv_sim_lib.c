@@ -245,11 +245,17 @@ int sim_cancel(int vp_fd)
 	return ioctl(vp_fd, MSHV_CANCEL_RUN_VP, 0) ? -errno : 0;
 }
 
-int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task)
+int sim_vp_task_flags(int vp_fd, __u32 flags, struct mshv_vp_task_info *task)
 {
 	memset(task, 0, sizeof(*task));
 	task->size = sizeof(*task);
+	task->flags = flags;
 	return sim_ioctl(vp_fd, MSHV_GET_VP_TASK, task);
+}
+
+int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task)
+{
+	return sim_vp_task_flags(vp_fd, MSHV_VP_TASK_F_CREATE, task);
 }
 
 int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit)

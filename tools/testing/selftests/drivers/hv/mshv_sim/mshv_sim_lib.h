@@ -45,6 +45,9 @@ struct mshv_vp_task_info {
 
 #define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task_info)
 #endif
+#ifndef MSHV_VP_TASK_F_CREATE
+#define MSHV_VP_TASK_F_CREATE		(1 << 0)
+#endif
 
 #define SIM_DEV			"/dev/mshv_sim"
 #define SIM_MAX_CPUS		64
@@ -113,8 +116,13 @@ int sim_kthread_wake(int fd, __u32 period_us, int cpu, __u32 *ns, __u32 *nr);
 int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit);
 /* MSHV_CANCEL_RUN_VP: -errno */
 int sim_cancel(int vp_fd);
-/* MSHV_GET_VP_TASK: the task that runs the VP; -errno */
+/*
+ * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE: the task that runs the VP,
+ * in worker mode the worker, created in this thread if need be; -errno
+ */
 int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task);
+/* MSHV_GET_VP_TASK with @flags (0: a plain query); -errno */
+int sim_vp_task_flags(int vp_fd, __u32 flags, struct mshv_vp_task_info *task);
 
 /* Monotonic time in ns */
 __u64 sim_now_ns(void);

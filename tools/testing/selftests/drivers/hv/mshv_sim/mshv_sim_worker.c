@@ -118,9 +118,16 @@ TEST_F(vp_task, get_vp_task)
 		fds[i] = sim_create_vp(self->fd, self->pt, idx[i],
 				       one_intercept, 1, 1);
 		ASSERT_LE(0, fds[i]);
+		/* A plain query creates nothing */
+		ASSERT_EQ(0, sim_vp_task_flags(fds[i], 0, &t2));
+		EXPECT_EQ(variant->workers ? MSHV_VP_TASK_WORKER :
+			  MSHV_VP_TASK_INLINE, t2.mode);
+		EXPECT_EQ(0, t2.tid);
+		EXPECT_EQ(-1, t2.cpu);
+		EXPECT_EQ(variant->workers ? i : 0, count_threads(prefix));
 		ASSERT_EQ(0, sim_vp_task(fds[i], &t[i]));
 		EXPECT_EQ(sizeof(t[i]), t[i].size);
-		EXPECT_EQ(0, t[i].flags);
+		EXPECT_EQ(MSHV_VP_TASK_F_CREATE, t[i].flags);
 		EXPECT_EQ(0, t[i].reserved[0] | t[i].reserved[1] |
 			  t[i].reserved[2]);
 		if (!variant->workers) {
@@ -172,17 +179,25 @@ TEST_F(vp_task, get_vp_task)
 		close(fds[i]);
 }
 
+/*
+ * Every malformed MSHV_GET_VP_TASK fails with EINVAL and has no side
+ * effect: even with MSHV_VP_TASK_F_CREATE, no worker is created.
+ */
 TEST_F(vp_task, get_vp_task_bad)
 {
 	struct mshv_vp_task_info t;
+	char prefix[16];
 	int fd, i;
 
+	snprintf(prefix, sizeof(prefix), "mshv%llu-vp",
+		 (unsigned long long)self->pt);
 	fd = sim_create_vp(self->fd, self->pt, 0, one_intercept, 1, 1);
 	ASSERT_LE(0, fd);
 
 	for (i = 0; i < 12; i++) {
 		memset(&t, 0, sizeof(t));
 		t.size = sizeof(t);
+		t.flags = MSHV_VP_TASK_F_CREATE;
 		switch (i) {
 		case 0:
 			t.size = 0;
@@ -194,10 +209,10 @@ TEST_F(vp_task, get_vp_task_bad)
 			t.size = sizeof(t) + 4;
 			break;
 		case 3:
-			t.flags = 1;
+			t.flags = 2;
 			break;
 		case 4:
-			t.flags = 0x80000000;
+			t.flags |= 0x80000000;
 			break;
 		case 5:
 			t.mode = MSHV_VP_TASK_WORKER;
@@ -224,7 +239,9 @@ TEST_F(vp_task, get_vp_task_bad)
 	}
 	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, NULL));
 	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, count_threads(prefix));
 	EXPECT_EQ(0, sim_vp_task(fd, &t));
+	EXPECT_EQ(variant->workers ? 1 : 0, count_threads(prefix));
 	close(fd);
 }
 
