@@ -46,7 +46,7 @@ struct mshv_vp_task_info {
 #define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task_info)
 #endif
 #ifndef MSHV_VP_TASK_F_CREATE
-#define MSHV_VP_TASK_F_CREATE		(1 << 0)
+#define MSHV_VP_TASK_F_CREATE		0x1
 #endif
 
 #define SIM_DEV			"/dev/mshv_sim"
