@@ -37,12 +37,11 @@ struct sim_msg_header {
 };
 
 static sigjmp_buf touch_env;
-static volatile sig_atomic_t touch_sig;
+static char touch_byte;
 
 static void touch_handler(int sig)
 {
-	touch_sig = sig;
-	siglongjmp(touch_env, 1);
+	siglongjmp(touch_env, sig);
 }
 
 /* Read a byte at @p: 0, or the signal (SIGBUS, SIGSEGV) the read took */
@@ -50,16 +49,17 @@ static int touch(const void *p)
 {
 	struct sigaction sa = { .sa_handler = touch_handler };
 	struct sigaction old_bus, old_segv;
-	int sig = 0;
+	int sig;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old_bus);
 	sigaction(SIGSEGV, &sa, &old_segv);
-	touch_sig = 0;
-	if (!sigsetjmp(touch_env, 1))
-		(void)*(const volatile char *)p;
-	else
-		sig = touch_sig;
+	sig = sigsetjmp(touch_env, 1);
+	if (!sig)
+		__atomic_store_n(&touch_byte,
+				 __atomic_load_n((const char *)p,
+						 __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
 	sigaction(SIGBUS, &old_bus, NULL);
 	sigaction(SIGSEGV, &old_segv, NULL);
 	return sig;
