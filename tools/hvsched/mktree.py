@@ -231,7 +231,14 @@ def main():
         if maint:
             add_maintainers(tree, maint, name)
         signoff = f'Signed-off-by: {author}'
-        msg = message if signoff in message else message.rstrip('\n') + '\n\n' + signoff + '\n'
+        if signoff in message:
+            msg = message
+        else:
+            # One trailer block: a message ending in Fixes:/Cc: gets the
+            # sign-off right below them, as the stable rules expect.
+            last = message.rstrip('\n').rsplit('\n\n', 1)[-1].split('\n')
+            sep = '\n' if all(re.match(r'[A-Za-z-]+: \S', ln) for ln in last) else '\n\n'
+            msg = message.rstrip('\n') + sep + signoff + '\n'
         r = subprocess.run(['git', '-C', tree, 'commit', '-q', '--no-verify', '-F', '-'],
                            input=msg, capture_output=True, text=True, env=env)
         if r.returncode:
