@@ -317,6 +317,7 @@ static int mshv_sim_clear_explicit_suspend(struct mshv_vp *vp)
 	/* The bit is clear before the VP's thread or task looks again */
 	smp_mb__after_atomic();
 
+	/* Acquire pairs with the release in mshv_sim_halt_timer_fn() */
 	if (to_sim_partition(vp->vp_partition)->core)
 		wake_up(&svp->core_wq);
 	else if (!svp->halted || smp_load_acquire(&svp->halt_expired))

@@ -111,6 +111,8 @@ TEST_F(ioctl, vp_file)
 	static const struct mshv_sim_step s[] = { SIM_INTERCEPT(1) };
 	unsigned long shape[SIM_ARRAY_SIZE(uapi_ioctls)], cmd;
 	int nr_shapes, nr, i, fd, ret, tried = 0, simulated = 0;
+	struct mshv_get_set_vp_state st = { 0 };
+	struct mshv_sim_exit e = { 0 };
 	__u64 pt;
 
 	ASSERT_EQ(0, sim_create_partition(self->fd, &pt));
@@ -146,29 +148,20 @@ TEST_F(ioctl, vp_file)
 	EXPECT_EQ(3, simulated);
 
 	/* The ioctl that oopsed, with arguments a VMM would pass */
-	{
-		struct mshv_get_set_vp_state st = {
-			.type = MSHV_VP_STATE_LAPIC,
-			.buf_sz = 4096,
-			.buf_ptr = (__u64)(unsigned long)self->arg,
-		};
-
-		EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_STATE, &st));
-		EXPECT_EQ(EOPNOTSUPP, errno);
-		EXPECT_EQ(-1, ioctl(fd, MSHV_SET_VP_STATE, &st));
-		EXPECT_EQ(EOPNOTSUPP, errno);
-	}
+	st.type = MSHV_VP_STATE_LAPIC;
+	st.buf_sz = 4096;
+	st.buf_ptr = (__u64)(unsigned long)self->arg;
+	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_STATE, &st));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ioctl(fd, MSHV_SET_VP_STATE, &st));
+	EXPECT_EQ(EOPNOTSUPP, errno);
 
 	/* And the VP still runs */
-	{
-		struct mshv_sim_exit e;
-
+	ret = sim_run_vp(fd, &e);
+	if (ret == -EINTR)	/* the walk's cancel is sticky */
 		ret = sim_run_vp(fd, &e);
-		if (ret == -EINTR)	/* the walk's cancel is sticky */
-			ret = sim_run_vp(fd, &e);
-		EXPECT_EQ(0, ret);
-		EXPECT_EQ(MSHV_SIM_EXIT_INTERCEPT, e.kind);
-	}
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(MSHV_SIM_EXIT_INTERCEPT, e.kind);
 
 	close(fd);
 	EXPECT_EQ(0, sim_destroy_partition(self->fd, pt));
