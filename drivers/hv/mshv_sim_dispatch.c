@@ -317,10 +317,13 @@ static int mshv_sim_clear_explicit_suspend(struct mshv_vp *vp)
 	/* The bit is clear before the VP's thread or task looks again */
 	smp_mb__after_atomic();
 
-	/* Acquire pairs with the release in mshv_sim_halt_timer_fn() */
-	if (to_sim_partition(vp->vp_partition)->core)
+	if (to_sim_partition(vp->vp_partition)->core) {
 		wake_up(&svp->core_wq);
-	else if (!svp->halted || smp_load_acquire(&svp->halt_expired))
+		return 0;
+	}
+
+	/* Acquire pairs with the release in mshv_sim_halt_timer_fn() */
+	if (!svp->halted || smp_load_acquire(&svp->halt_expired))
 		mshv_vp_sched_kick(vp);
 
 	return 0;
