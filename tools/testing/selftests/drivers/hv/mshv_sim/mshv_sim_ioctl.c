@@ -205,7 +205,7 @@ TEST_F(ioctl, control_file)
 /* The pid of the kernel thread named @comm, or -ESRCH */
 static pid_t kthread_by_comm(const char *comm)
 {
-	char path[64], buf[64];
+	char path[300], buf[64];
 	struct dirent *d;
 	pid_t pid = -ESRCH;
 	DIR *dir;
