@@ -54,6 +54,80 @@ struct file_operations;
  */
 
 /**
+ * DOC: What mshv_sim models
+ *
+ * The backend sees only what Hyper-V gives the root partition: the input
+ * and flags of HVCALL_DISPATCH_VP, the VP's suspend registers, the
+ * messages it sends (SynIC intercept and scheduler messages), and the
+ * root's interrupts on the CPU that dispatches.  It never reads driver or
+ * task state (no vp_task, exit request, run.flags, signal_pending() or
+ * need_resched() of the caller): a simulator that does can hide a lost
+ * wakeup that real hardware would show.
+ *
+ * Modelled rules, and where Hyper-V's behaviour comes from:
+ *
+ * - A dispatch returns only on a guest event (an intercept, a halt, the
+ *   end of the workload; MSHV_SIM_OP_NULL is a guest event that returns
+ *   with none), on a suspend register that is set, or on a root interrupt
+ *   pending on the dispatching CPU.  The guest runs with the root's
+ *   interrupts held off: mshv_sim_compute() spins with local interrupts
+ *   disabled and polls the local APIC's IRR (ISR_EL1 on arm64), so a
+ *   tick, an IPI or a device interrupt ends the dispatch and is then taken
+ *   by the root, as when the hypervisor returns to the root for a root
+ *   interrupt.  HVCALL_DISPATCH_VP's time_slice is 0 in the driver
+ *   ("run forever until something happens", mshv_sched_hvcall.c): no
+ *   other bound applies, not even the tick on a nohz_full CPU.
+ * - HV_REGISTER_EXPLICIT_SUSPEND (include/hyperv/hvgdk_mini.h): any task
+ *   sets it (set_explicit_suspend); a dispatch in progress returns, and a
+ *   dispatch entered while it is set returns at once, with dispatch_state
+ *   HV_VP_DISPATCH_STATE_BLOCKED and dispatch_event
+ *   HV_VP_DISPATCH_EVENT_SUSPEND (include/hyperv/hvhdk.h).  Clearing it
+ *   (clear_explicit_suspend) makes the VP dispatchable again and sends
+ *   the scheduler kick the root scheduler waits for after it
+ *   (mshv_run_vp_with_root_scheduler()).  That the register stops an
+ *   in-progress dispatch is what a mshv developer answered on linux-hyperv
+ *   to the request for an immediate-exit flag, and what upstream's
+ *   partition freeze for kexec relies on with HV_REGISTER_DISPATCH_SUSPEND;
+ *   the TLFS defines the register (HV_EXPLICIT_SUSPEND_REGISTER, set with
+ *   HvSetVpRegisters, never by the VP itself).
+ * - HV_REGISTER_INTERCEPT_SUSPEND: set by an intercept, when the message
+ *   is written.  HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND clears it at
+ *   dispatch entry, before anything else is checked; while it is set, a
+ *   dispatch returns the intercept again.
+ * - A halt returns HV_VP_DISPATCH_STATE_BLOCKED; the end of the halt sends
+ *   a scheduler kick, the entry a SynIC scheduler message takes
+ *   (mshv_vp_sched_kick()).
+ * - Core scheduler (mshv_sim_core.c): resume_vp clears the intercept then
+ *   the explicit suspend register, in that order, as upstream's
+ *   mshv_vp_resume() documents; suspend_vp sets the explicit register and
+ *   reads the intercept one, and an intercept is not taken while the VP
+ *   is explicitly suspended (the race described at mshv_suspend_vp()).
+ *   The hypervisor's thread for the VP runs it round-robin over all
+ *   online CPUs, a slice on each, and sleeps while the VP is suspended or
+ *   its partition deleted.
+ * - A deleted partition: its VPs stop running and a dispatch fails with
+ *   -ENODEV.
+ *
+ * Not modelled, and why:
+ *
+ * - HV_REGISTER_DISPATCH_SUSPEND: the driver never sets it; the explicit
+ *   register carries the same rule for one VP.
+ * - Interrupt injection into the guest (interrupt_pending is always 0,
+ *   HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION is ignored) and the
+ *   hypervisor's dispatch-thread-blocked counter: a simulated guest has no
+ *   interrupt controller and no dispatch thread of its own.
+ * - Guest memory, registers and VP state: a simulated partition has none,
+ *   and every ioctl that would reach a hypercall fails with -EOPNOTSUPP
+ *   (Documentation/ABI/testing/dev-mshv_sim).
+ * - spec_ctrl and time_slice of the dispatch input: the driver passes 0.
+ * - The cost of the hypercall and of the world switch.
+ */
+
+/* The bits of struct mshv_sim_vp's @suspend_regs */
+#define MSHV_SIM_SUSPEND_EXPLICIT	0	/* HV_REGISTER_EXPLICIT_SUSPEND */
+#define MSHV_SIM_SUSPEND_INTERCEPT	1	/* HV_REGISTER_INTERCEPT_SUSPEND */
+
+/**
  * struct mshv_sim_partition - A simulated partition
  * @pt: the driver's partition object
  * @owner: the /dev/mshv_sim file that created it
@@ -82,8 +156,6 @@ struct mshv_sim_partition {
  * @loop: passes completed
  * @compute_left_ns: what is left of the current COMPUTE step
  * @halted: the VP is in a HALT step
- * @intercept_pending: an intercept message was sent, the VMM has not
- *	resumed the VP yet (no HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
  * @done: the workload ended
  * @halt_expired: set by @halt_timer when the HALT step ends
  * @halt_fired_ns: when @halt_timer kicked the VP
@@ -97,9 +169,7 @@ struct mshv_sim_partition {
  * @wake_lat: NULL, or a ring of MSHV_SIM_MAX_WAKE_SAMPLES wake latencies
  *	in ns (MSHV_SIM_VP_WAKE_LATENCY)
  * @nr_wake: wake latencies recorded so far
- * @core_lock: protects @explicit_suspend and @intercept_suspend
- * @explicit_suspend: core scheduler: the VMM has not resumed the VP
- * @intercept_suspend: core scheduler: the VP stopped with a message
+ * @suspend_regs: the VP's suspend registers, MSHV_SIM_SUSPEND_* bits
  * @core_wq: core scheduler: @core_thread waits there to be runnable
  * @core_thread: core scheduler: the simulator's thread that runs the VP
  *
@@ -110,7 +180,10 @@ struct mshv_sim_partition {
  * before it kicks the VP, and read by the dispatching task (@halt_expired
  * with acquire semantics).  The
  * counters are written by the dispatching task and read by
- * MSHV_SIM_GET_VP_STATS, both under @stats_lock.
+ * MSHV_SIM_GET_VP_STATS, both under @stats_lock.  @suspend_regs is
+ * changed with atomic bit operations (or a cmpxchg of the word) by any
+ * task, as the hypervisor's registers are set by any caller of
+ * HVCALL_SET_VP_REGISTERS, and polled by the task running the VP.
  */
 struct mshv_sim_vp {
 	struct mshv_vp vp;
@@ -122,7 +195,6 @@ struct mshv_sim_vp {
 	u64 loop;
 	u64 compute_left_ns;
 	bool halted;
-	bool intercept_pending;
 	bool done;
 
 	bool halt_expired;
@@ -138,9 +210,7 @@ struct mshv_sim_vp {
 	u32 *wake_lat;
 	u64 nr_wake;
 
-	spinlock_t core_lock;	/* protects the two flags below */
-	bool explicit_suspend;
-	bool intercept_suspend;
+	unsigned long suspend_regs;
 	wait_queue_head_t core_wq;
 	struct task_struct *core_thread;
 };
@@ -202,18 +272,31 @@ void mshv_sim_vp_stop(struct mshv_sim_vp *svp);
 void mshv_sim_next_step(struct mshv_sim_vp *svp);
 
 /**
+ * mshv_sim_must_return() - Whether the hypervisor returns to the root now
+ * @svp: the VP being run
+ *
+ * A root interrupt is pending on this CPU, the VP's explicit suspend
+ * register is set, or its partition is deleted.
+ *
+ * Context: Local interrupts disabled.
+ */
+bool mshv_sim_must_return(struct mshv_sim_vp *svp);
+
+/**
  * mshv_sim_compute() - Run guest code for a while on this CPU
  * @svp: the VP, in a COMPUTE step; called by the task that runs it
+ * @limit_ns: at most this long; 0 for no bound but the step's end
  * @cpu: set to the CPU it ran on
  *
- * Spins with preemption off, as in the dispatch hypercall, until the step
- * ends, a tick has passed, or the hypervisor would return to the root for
- * it (a reschedule or a signal is pending), and takes the time spent off
- * the step.
+ * Spins, as guest code runs in the dispatch hypercall, until the step
+ * ends, @limit_ns has passed, or mshv_sim_must_return(), and takes the
+ * time spent off the step.
  *
+ * Context: Local interrupts disabled, so that a root interrupt stays
+ * pending for mshv_sim_must_return() to see.
  * Return: the time spent, in ns.
  */
-u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu);
+u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu);
 
 /**
  * mshv_sim_write_exit() - Write an intercept message for the VMM
@@ -282,8 +365,8 @@ void mshv_sim_core_stop(struct mshv_sim_vp *svp);
  * mshv_sim_core_resume() - The resume_vp operation (core scheduler)
  * @svp: the VP
  *
- * Clears the VP's intercept and explicit suspend and lets its thread run
- * it.
+ * Clears the VP's intercept and explicit suspend registers, in this
+ * order, and wakes its thread.
  *
  * Return: 0; -ENODEV when the partition is destroyed.
  */
@@ -337,5 +420,34 @@ static inline bool mshv_sim_destroy_partition(struct mshv_partition *pt)
 	return false;
 }
 #endif
+
+/**
+ * mshv_sim_vp_ioctl_allowed() - Whether a VP ioctl may run
+ * @ioctl: the ioctl number, on a VP file
+ *
+ * The simulator exists only when no hypervisor does, and then every
+ * partition is simulated: a VP ioctl that would reach a hypercall (state
+ * and register access, MSHV_ROOT_HVCALL, ...) would fault on the missing
+ * hypercall page.  Only the ioctls the simulator implements may run; the
+ * caller fails every other one with -EOPNOTSUPP.  No partition file
+ * exists then (/dev/mshv is not registered), so the partition ioctls
+ * (memory regions, irqfd, ioeventfd, MSI routing, ...) are unreachable.
+ *
+ * Return: true on Hyper-V, or for an ioctl the simulator implements.
+ */
+static inline bool mshv_sim_vp_ioctl_allowed(unsigned int ioctl)
+{
+	if (!IS_ENABLED(CONFIG_MSHV_SIM) || hv_parent_partition())
+		return true;
+
+	switch (ioctl) {
+	case MSHV_RUN_VP:
+	case MSHV_CANCEL_RUN_VP:
+	case MSHV_GET_VP_TASK:
+		return true;
+	default:
+		return false;
+	}
+}
 
 #endif /* _MSHV_SIM_H_ */

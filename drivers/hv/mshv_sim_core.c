@@ -14,11 +14,13 @@
  * about the VMM's threads have no effect on where the guest runs.
  */
 
+#include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "mshv_sim.h"
@@ -27,32 +29,35 @@
 /* The time a VP runs on one CPU before it moves to the next */
 #define MSHV_SIM_CORE_SLICE_NS	(10 * NSEC_PER_MSEC)
 
-/* Runnable: resumed by the VMM, not suspended by an intercept */
+/*
+ * Runnable: resumed by the VMM, not suspended by an intercept, and its
+ * partition not deleted.  The thread sleeps otherwise.
+ */
 static bool mshv_sim_core_runnable(struct mshv_sim_vp *svp)
 {
-	bool ret;
-
-	spin_lock(&svp->core_lock);
-	ret = !svp->explicit_suspend && !svp->intercept_suspend;
-	spin_unlock(&svp->core_lock);
-
-	return ret;
+	return !(READ_ONCE(svp->suspend_regs) &
+		 (BIT(MSHV_SIM_SUSPEND_EXPLICIT) |
+		  BIT(MSHV_SIM_SUSPEND_INTERCEPT))) &&
+	       !READ_ONCE(to_sim_partition(svp->vp.vp_partition)->dead);
 }
 
 /*
  * Stop the VP with a message for the VMM and kick the VMM thread, unless
  * the VMM suspended the VP meanwhile: then the step stays to be done
- * after the next resume.  Return whether the message was sent.
+ * after the next resume.  Setting the intercept register is one atomic
+ * step with the test of the explicit one, so mshv_sim_core_suspend() sees
+ * either no intercept or its message.  Return whether the message was
+ * sent.
  */
 static bool mshv_sim_core_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
 {
-	spin_lock(&svp->core_lock);
-	if (svp->explicit_suspend) {
-		spin_unlock(&svp->core_lock);
-		return false;
-	}
-	svp->intercept_suspend = true;
-	spin_unlock(&svp->core_lock);
+	unsigned long old = READ_ONCE(svp->suspend_regs);
+
+	do {
+		if (old & BIT(MSHV_SIM_SUSPEND_EXPLICIT))
+			return false;
+	} while (!try_cmpxchg(&svp->suspend_regs, &old,
+			      old | BIT(MSHV_SIM_SUSPEND_INTERCEPT)));
 
 	mshv_sim_write_exit(svp, kind, arg);
 	mshv_vp_sched_kick(&svp->vp);
@@ -83,7 +88,11 @@ static void mshv_sim_core_compute(struct mshv_sim_vp *svp)
 
 	while (svp->compute_left_ns && slice < MSHV_SIM_CORE_SLICE_NS &&
 	       !kthread_should_stop() && mshv_sim_core_runnable(svp)) {
-		ran = mshv_sim_compute(svp, &cpu);
+		/* Until the slice ends or a root interrupt comes */
+		local_irq_disable();
+		ran = mshv_sim_compute(svp, MSHV_SIM_CORE_SLICE_NS - slice,
+				       &cpu);
+		local_irq_enable();
 		slice += ran;
 		mshv_sim_account(svp, cpu, ran, true, false);
 		cond_resched();
@@ -106,8 +115,8 @@ static int mshv_sim_core_thread(void *data)
 					 kthread_should_stop());
 		if (kthread_should_stop())
 			break;
-		if (!mshv_sim_core_runnable(svp) ||
-		    READ_ONCE(to_sim_partition(svp->vp.vp_partition)->dead))
+		/* Suspended again, or deleted: sleep in the wait above */
+		if (!mshv_sim_core_runnable(svp))
 			continue;
 
 		if (svp->done) {
@@ -147,10 +156,9 @@ int mshv_sim_core_start(struct mshv_sim_vp *svp)
 {
 	struct task_struct *t;
 
-	spin_lock_init(&svp->core_lock);
 	init_waitqueue_head(&svp->core_wq);
 	/* A new VP is suspended until the VMM runs it. */
-	svp->explicit_suspend = true;
+	set_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs);
 
 	t = kthread_create(mshv_sim_core_thread, svp, "mshv_sim/%llu:%u",
 			   svp->vp.vp_partition->pt_id, svp->vp.vp_index);
@@ -165,8 +173,12 @@ int mshv_sim_core_start(struct mshv_sim_vp *svp)
 
 void mshv_sim_core_stop(struct mshv_sim_vp *svp)
 {
-	if (svp->core_thread)
-		kthread_stop(svp->core_thread);
+	if (!svp->core_thread)
+		return;
+
+	/* Stop the guest first: the thread may be in mshv_sim_compute(). */
+	set_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs);
+	kthread_stop(svp->core_thread);
 	svp->core_thread = NULL;
 }
 
@@ -176,10 +188,10 @@ int mshv_sim_core_resume(struct mshv_sim_vp *svp)
 		return -ENODEV;
 
 	/* In this order, as the hypervisor clears the registers */
-	spin_lock(&svp->core_lock);
-	svp->intercept_suspend = false;
-	svp->explicit_suspend = false;
-	spin_unlock(&svp->core_lock);
+	clear_bit(MSHV_SIM_SUSPEND_INTERCEPT, &svp->suspend_regs);
+	clear_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs);
+	/* Pairs with the barrier in wait_event(): the thread sees them */
+	smp_mb__after_atomic();
 	wake_up(&svp->core_wq);
 
 	return 0;
@@ -187,10 +199,10 @@ int mshv_sim_core_resume(struct mshv_sim_vp *svp)
 
 int mshv_sim_core_suspend(struct mshv_sim_vp *svp, bool *message_in_flight)
 {
-	spin_lock(&svp->core_lock);
-	svp->explicit_suspend = true;
-	*message_in_flight = svp->intercept_suspend;
-	spin_unlock(&svp->core_lock);
+	/* Fully ordered: pairs with the cmpxchg in mshv_sim_core_exit() */
+	test_and_set_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs);
+	*message_in_flight = test_bit(MSHV_SIM_SUSPEND_INTERCEPT,
+				      &svp->suspend_regs);
 
 	return 0;
 }

@@ -8,18 +8,21 @@
  * ground truth of what ran where.  See mshv_sim.h.
  */
 
+#include <linux/bitops.h>
 #include <linux/hrtimer.h>
+#include <linux/irqflags.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
-#include <linux/preempt.h>
-#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <asm/mshyperv.h>
+#if IS_ENABLED(CONFIG_X86)
+#include <asm/apic.h>
+#endif
 
 #include "mshv_sim.h"
 #include "mshv_vp_sched.h"
-#include "mshv_vp_task.h"
 
 /* Whether the simulator's backend is installed; under mshv_sim_lock */
 static bool mshv_sim_installed;
@@ -63,21 +66,59 @@ void mshv_sim_next_step(struct mshv_sim_vp *svp)
 		svp->done = true;
 }
 
-u64 mshv_sim_compute(struct mshv_sim_vp *svp, int *cpu)
+#if IS_ENABLED(CONFIG_X86)
+/*
+ * A root interrupt is pending on this CPU: a vector is requested in the
+ * local APIC's IRR.  With local interrupts disabled it stays there, as
+ * while the hypervisor runs a guest on the root's behalf.
+ */
+static bool mshv_sim_root_irq_pending(void)
+{
+	u32 reg;
+	int i;
+
+	if (!boot_cpu_has(X86_FEATURE_APIC))
+		return false;
+
+	for (i = 0; i < APIC_ISR_NR; i++) {
+		reg = APIC_IRR + i * 0x10;
+		if (x2apic_mode ? native_apic_msr_read(reg) :
+				  native_apic_mem_read(reg))
+			return true;
+	}
+
+	return false;
+}
+#elif IS_ENABLED(CONFIG_ARM64)
+/* ISR_EL1 shows an IRQ or FIQ pending even while it is masked. */
+static bool mshv_sim_root_irq_pending(void)
+{
+	return read_sysreg(isr_el1) & (BIT(7) | BIT(6));
+}
+#endif
+
+bool mshv_sim_must_return(struct mshv_sim_vp *svp)
+{
+	return mshv_sim_root_irq_pending() ||
+	       test_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs) ||
+	       READ_ONCE(to_sim_partition(svp->vp.vp_partition)->dead);
+}
+
+u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu)
 {
 	u64 start, now, limit, ran;
 
-	preempt_disable();
+	lockdep_assert_irqs_disabled();
+
 	*cpu = smp_processor_id();
-	limit = min_t(u64, svp->compute_left_ns, TICK_NSEC);
+	limit = svp->compute_left_ns;
+	if (limit_ns)
+		limit = min(limit, limit_ns);
 	start = ktime_get_ns();
 	do {
 		cpu_relax();
 		now = ktime_get_ns();
-	} while (now - start < limit && !need_resched() &&
-		 !signal_pending(current) &&
-		 !mshv_vp_exit_requested(svp->vp.vp_task));
-	preempt_enable();
+	} while (now - start < limit && !mshv_sim_must_return(svp));
 
 	ran = min(now - start, svp->compute_left_ns);
 	svp->compute_left_ns -= ran;
@@ -149,17 +190,93 @@ void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
 static void mshv_sim_send_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
 {
 	mshv_sim_write_exit(svp, kind, arg);
-	svp->intercept_pending = true;
+	set_bit(MSHV_SIM_SUSPEND_INTERCEPT, &svp->suspend_regs);
+}
+
+/*
+ * Run the VP's workload until it returns to the root; see "What mshv_sim
+ * models" in mshv_sim.h.  Local interrupts are disabled: a root interrupt
+ * stays pending, ends the dispatch, and is taken when the caller enables
+ * interrupts again.  Return whether the halt of the current step started.
+ */
+static bool mshv_sim_run(struct mshv_sim_vp *svp,
+			 struct hv_output_dispatch_vp *res, u64 *ran, int *cpu)
+{
+	const struct mshv_sim_step *step;
+
+	for (;;) {
+		if (test_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs)) {
+			res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
+			res->dispatch_event = HV_VP_DISPATCH_EVENT_SUSPEND;
+			return false;
+		}
+
+		/* The VP stays suspended until the VMM has seen the message. */
+		if (test_bit(MSHV_SIM_SUSPEND_INTERCEPT, &svp->suspend_regs)) {
+			res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+			return false;
+		}
+
+		if (mshv_sim_must_return(svp))
+			return false;
+
+		if (svp->halted) {
+			/* Pairs with the release in mshv_sim_halt_timer_fn() */
+			if (!smp_load_acquire(&svp->halt_expired)) {
+				res->dispatch_state =
+					HV_VP_DISPATCH_STATE_BLOCKED;
+				return false;
+			}
+			svp->halted = false;
+			mshv_sim_record_wake(svp);
+			mshv_sim_next_step(svp);
+		}
+
+		if (svp->done) {
+			mshv_sim_send_exit(svp, MSHV_SIM_EXIT_DONE, 0);
+			res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+			return false;
+		}
+
+		step = &svp->steps[svp->step];
+		switch (step->op) {
+		case MSHV_SIM_OP_COMPUTE:
+			if (!svp->compute_left_ns)
+				svp->compute_left_ns = step->arg * NSEC_PER_USEC;
+			*ran += mshv_sim_compute(svp, 0, cpu);
+			/* Guest code goes on to the next step unless stopped */
+			if (!svp->compute_left_ns)
+				mshv_sim_next_step(svp);
+			break;
+		case MSHV_SIM_OP_HALT:
+			svp->halted = true;
+			WRITE_ONCE(svp->halt_expired, false);
+			hrtimer_start(&svp->halt_timer, us_to_ktime(step->arg),
+				      HRTIMER_MODE_REL);
+			res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
+			return true;
+		case MSHV_SIM_OP_INTERCEPT:
+			mshv_sim_send_exit(svp, MSHV_SIM_EXIT_INTERCEPT,
+					   step->arg);
+			mshv_sim_next_step(svp);
+			res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+			return false;
+		case MSHV_SIM_OP_NULL:
+			/* A guest event the hypervisor returns on, with none */
+			mshv_sim_next_step(svp);
+			return false;
+		}
+	}
 }
 
 static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 				struct hv_output_dispatch_vp *res)
 {
 	struct mshv_sim_vp *svp = to_sim_vp(vp);
-	const struct mshv_sim_step *step;
+	unsigned long irqflags;
 	u64 ran = 0;
-	bool halt = false;
-	int cpu = -1;
+	bool halt;
+	int cpu;
 
 	/* No event: HV_VP_DISPATCH_EVENT_INVALID */
 	memset(res, 0, sizeof(*res));
@@ -168,67 +285,47 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	if (READ_ONCE(to_sim_partition(vp->vp_partition)->dead))
 		return -ENODEV;
 
-	if (svp->intercept_pending) {
-		/* The VP stays suspended until the VMM has seen the message. */
-		if (!(flags & HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)) {
-			res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
-			goto out;
-		}
-		svp->intercept_pending = false;
-	}
+	/* Applied at entry, before any suspend register is checked */
+	if (flags & HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
+		clear_bit(MSHV_SIM_SUSPEND_INTERCEPT, &svp->suspend_regs);
 
-	if (svp->halted) {
-		/* Pairs with the release in mshv_sim_halt_timer_fn() */
-		if (!smp_load_acquire(&svp->halt_expired)) {
-			res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
-			goto out;
-		}
-		svp->halted = false;
-		mshv_sim_record_wake(svp);
-		mshv_sim_next_step(svp);
-	}
+	local_irq_save(irqflags);
+	cpu = smp_processor_id();
+	halt = mshv_sim_run(svp, res, &ran, &cpu);
+	local_irq_restore(irqflags);
 
-	if (svp->done) {
-		mshv_sim_send_exit(svp, MSHV_SIM_EXIT_DONE, 0);
-		res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
-		goto out;
-	}
-
-	step = &svp->steps[svp->step];
-	switch (step->op) {
-	case MSHV_SIM_OP_COMPUTE:
-		if (!svp->compute_left_ns)
-			svp->compute_left_ns = step->arg * NSEC_PER_USEC;
-		ran = mshv_sim_compute(svp, &cpu);
-		if (!svp->compute_left_ns)
-			mshv_sim_next_step(svp);
-		break;
-	case MSHV_SIM_OP_HALT:
-		svp->halted = true;
-		WRITE_ONCE(svp->halt_expired, false);
-		halt = true;
-		hrtimer_start(&svp->halt_timer, us_to_ktime(step->arg),
-			      HRTIMER_MODE_REL);
-		res->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
-		break;
-	case MSHV_SIM_OP_INTERCEPT:
-		mshv_sim_send_exit(svp, MSHV_SIM_EXIT_INTERCEPT, step->arg);
-		mshv_sim_next_step(svp);
-		res->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
-		break;
-	case MSHV_SIM_OP_NULL:
-		mshv_sim_next_step(svp);
-		break;
-	}
-
-out:
 	mshv_sim_account(svp, cpu, ran, true, halt);
+
+	/* The partition was deleted while the VP ran */
+	if (READ_ONCE(to_sim_partition(vp->vp_partition)->dead))
+		return -ENODEV;
 
 	return 0;
 }
 
+/*
+ * Clearing the register makes the VP dispatchable: the hypervisor sends
+ * the scheduler kick that the root scheduler waits for, unless the VP is
+ * in a halt, which kicks when it ends.  Under the core scheduler the
+ * hypervisor's thread runs the VP again.
+ */
 static int mshv_sim_clear_explicit_suspend(struct mshv_vp *vp)
 {
+	struct mshv_sim_vp *svp = to_sim_vp(vp);
+
+	clear_bit(MSHV_SIM_SUSPEND_EXPLICIT, &svp->suspend_regs);
+	/* The bit is clear before the VP's thread or task looks again */
+	smp_mb__after_atomic();
+
+	if (to_sim_partition(vp->vp_partition)->core) {
+		wake_up(&svp->core_wq);
+		return 0;
+	}
+
+	/* Acquire pairs with the release in mshv_sim_halt_timer_fn() */
+	if (!svp->halted || smp_load_acquire(&svp->halt_expired))
+		mshv_vp_sched_kick(vp);
+
 	return 0;
 }
 
@@ -255,9 +352,15 @@ static bool mshv_sim_dispatch_thread_blocked(struct mshv_vp *vp)
 	return false;
 }
 
-/* Placeholder until the register is modelled (in progress) */
+/*
+ * Any task may set the register while another one dispatches the VP: the
+ * dispatch in progress returns (mshv_sim_must_return()), and so does every
+ * later one, at once, until the register is cleared.
+ */
 static int mshv_sim_set_explicit_suspend(struct mshv_vp *vp)
 {
+	set_bit(MSHV_SIM_SUSPEND_EXPLICIT, &to_sim_vp(vp)->suspend_regs);
+
 	return 0;
 }
 

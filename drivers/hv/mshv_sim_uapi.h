@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* MSHV_SIM_GET_INFO reports it; bumped on any change of this file */
-#define MSHV_SIM_VERSION		3
+#define MSHV_SIM_VERSION		4
 
 /* Steps of a VP's workload, and the longest step */
 #define MSHV_SIM_MAX_STEPS		64
@@ -97,7 +97,12 @@ struct mshv_sim_partition_args {
 
 /* The operations of a workload step */
 enum mshv_sim_op {
-	/* Run guest code for @arg us on the CPU that dispatches the VP */
+	/*
+	 * Run guest code for @arg us on the CPU that dispatches the VP, then
+	 * go on to the next step in the same dispatch.  A root interrupt on
+	 * that CPU or the VP's explicit suspend register ends the dispatch
+	 * early (version 4; before, a dispatch ended with the step or a tick).
+	 */
 	MSHV_SIM_OP_COMPUTE = 1,
 	/* Halt for @arg us: the VP is blocked until a timer kicks it */
 	MSHV_SIM_OP_HALT = 2,

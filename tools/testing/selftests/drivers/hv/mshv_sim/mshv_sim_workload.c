@@ -103,8 +103,11 @@ TEST_F(wl, compute)
 	EXPECT_EQ(30 * MS, st.run_ns);
 	EXPECT_EQ(st.run_ns, sum(cpu_ns, st.nr_cpus));
 	EXPECT_LE(30 * MS, v.wall_ns);
-	/* Chunks of at most a tick: several dispatches, plus DONE */
-	EXPECT_LE(3, st.dispatches);
+	/*
+	 * A dispatch ends at each root interrupt on its CPU, and none may
+	 * come (nohz_full): at least one dispatch, which can run on to DONE
+	 */
+	EXPECT_LE(1, st.dispatches);
 	EXPECT_EQ(0, st.halts);
 	EXPECT_EQ(1, st.intercepts);
 	EXPECT_EQ(1, st.loops_done);
