@@ -144,6 +144,19 @@ int sim_task_comm(pid_t tid, char *buf, size_t len);
 int sim_vp_tasks_lookup(__u64 pt_id, __u32 vp_index, char *mode, int *tid,
 			int *cpu);
 
+/*
+ * The state of thread @tid of process @pid: the letter of field 3 of
+ * /proc/@pid/task/@tid/stat (R, S, D, T, t, Z, ...) in *@state; -errno
+ */
+int sim_task_stat(pid_t pid, pid_t tid, char *state);
+/*
+ * The threads of process @pid (vCPU threads and VP workers alike): their
+ * number, or -errno.  Of those in state @state, *@nr_state gets the number
+ * and @tids (NULL, or room for @max) the first ids.
+ */
+int sim_threads_state(pid_t pid, char state, int *nr_state, pid_t *tids,
+		      int max);
+
 /**
  * struct sim_window - A VP's guest run time over a measurement window
  * @t_ns: sim_window_start(): its start; sim_window_end(): the window's
@@ -238,6 +251,15 @@ int sim_cg_set_cpus(const char *cg, const char *cpus);
 int sim_cg_move(const char *cg, pid_t pid);
 /* The cgroup of thread @tid of process @pid, in @buf */
 int sim_cg_of(pid_t pid, pid_t tid, char *buf, size_t len);
+/* The value of @key in the flat-keyed file @file of @cg (cgroup.events) */
+int sim_cg_read_key(const char *cg, const char *file, const char *key,
+		    long *val);
+/*
+ * Wait up to @ms for @key of @file of @cg to read @val: 0, -ETIMEDOUT or
+ * the -errno of reading it
+ */
+int sim_cg_wait_key(const char *cg, const char *file, const char *key,
+		    long val, int ms);
 /* Kill what is left in @cg and remove it */
 int sim_cg_remove(const char *cg);
 
