@@ -7,7 +7,9 @@
  * vCPU threads run (inline) and one whose VPs their workers run, workers
  * being threads of the VMM.  Optionally two more threads create VPs and
  * workers in a loop, by MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE or by
- * a first MSHV_RUN_VP.  The test freezes the VMM's cgroup (cgroup.freeze)
+ * a first MSHV_RUN_VP, and keep them ("creating") or close each VP and
+ * destroy its partition again ("destroying": the worker is stopped while
+ * the VMM may be frozen or stopped).  The test freezes the VMM's cgroup (cgroup.freeze)
  * or stops it with SIGSTOP, at different moments:
  *  - within 1 s no thread of the VMM is in D state (a D-state thread
  *    would also keep system suspend from freezing it);
@@ -35,6 +37,8 @@
 #define NR_PT_VPS	2
 #define NR_CREATORS	2
 #define NR_CYCLES	3
+/* The creating variant keeps its VPs: at most this many per creator */
+#define MAX_KEPT	768
 #define NO_D_MS		1000
 #define FROZEN_MS	5000
 
@@ -53,6 +57,7 @@ static const struct mshv_sim_step short_run[] = {
  *	control file)
  * @created: VPs created by the creation loop (each with a worker in
  *	worker mode)
+ * @capped: a creator of the creating variant has created MAX_KEPT VPs
  */
 struct vmm_shared {
 	int ready;		/* __atomic accesses */
@@ -60,6 +65,7 @@ struct vmm_shared {
 	char err_op[32];
 	__u64 pt[2];
 	__u64 created;		/* __atomic accesses */
+	int capped;		/* __atomic accesses */
 };
 
 static void vmm_fail(struct vmm_shared *sh, const char *op, int err)
@@ -71,15 +77,18 @@ static void vmm_fail(struct vmm_shared *sh, const char *op, int err)
 		snprintf(sh->err_op, sizeof(sh->err_op), "%s", op);
 }
 
+enum creating { NONE, KEEP, DESTROY };
+
 struct creator {
 	struct vmm_shared *sh;
-	int id;
+	enum creating how;
 };
 
 /*
- * Create partitions with a VP, and its worker: every other one by
- * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE, the rest by a first
- * MSHV_RUN_VP (a signal's EINTR: run again); then close and destroy them
+ * Create VPs, and their workers: every other one by MSHV_GET_VP_TASK with
+ * MSHV_VP_TASK_F_CREATE, the rest by a first MSHV_RUN_VP (a signal's
+ * EINTR: run again).  KEEP: up to 256 VPs a partition, all kept, until
+ * MAX_KEPT; DESTROY: a partition each, closed and destroyed at once.
  */
 static void *creator_main(void *arg)
 {
@@ -88,7 +97,8 @@ static void *creator_main(void *arg)
 	struct mshv_vp_task_info t;
 	struct mshv_sim_exit e;
 	int fd, vp_fd, ret;
-	__u64 n, pt;
+	__u64 n, pt = 0;
+	__u32 idx;
 
 	fd = sim_open();
 	if (fd < 0) {
@@ -96,14 +106,21 @@ static void *creator_main(void *arg)
 		return NULL;
 	}
 	for (n = 0; !__atomic_load_n(&sh->err, __ATOMIC_ACQUIRE); n++) {
-		ret = sim_create_partition_flags(fd,
-						 MSHV_SIM_PARTITION_VP_WORKERS,
-						 &pt);
-		if (ret) {
-			vmm_fail(sh, "create partition", ret);
+		if (c->how == KEEP && n == MAX_KEPT) {
+			__atomic_store_n(&sh->capped, 1, __ATOMIC_RELEASE);
 			break;
 		}
-		vp_fd = sim_create_vp(fd, pt, c->id, short_run,
+		idx = c->how == KEEP ? n % 256 : 0;
+		if (!idx) {
+			ret = sim_create_partition_flags(fd,
+							 MSHV_SIM_PARTITION_VP_WORKERS,
+							 &pt);
+			if (ret) {
+				vmm_fail(sh, "create partition", ret);
+				break;
+			}
+		}
+		vp_fd = sim_create_vp(fd, pt, idx, short_run,
 				      SIM_ARRAY_SIZE(short_run), 1);
 		if (vp_fd < 0) {
 			vmm_fail(sh, "create VP", vp_fd);
@@ -124,15 +141,19 @@ static void *creator_main(void *arg)
 			if (ret)
 				vmm_fail(sh, "first MSHV_RUN_VP", ret);
 		}
+		__atomic_add_fetch(&sh->created, 1, __ATOMIC_RELEASE);
+		if (c->how == KEEP) {
+			usleep(2000);
+			continue;
+		}
 		close(vp_fd);
 		ret = sim_destroy_partition(fd, pt);
 		if (ret) {
 			vmm_fail(sh, "destroy partition", ret);
 			break;
 		}
-		__atomic_add_fetch(&sh->created, 1, __ATOMIC_RELEASE);
 	}
-	close(fd);
+	/* KEEP: the VPs stay until the VMM exits */
 	return NULL;
 }
 
@@ -142,7 +163,7 @@ static void *creator_main(void *arg)
  * vCPU thread and, with @creating, starts the creation loop
  */
 static void vmm_main(struct vmm_shared *sh, int fd, const char *cg,
-		     bool creating, pid_t parent)
+		     enum creating creating, pid_t parent)
 {
 	static const __u32 flags[2] = { MSHV_SIM_PARTITION_VP_INLINE,
 					MSHV_SIM_PARTITION_VP_WORKERS };
@@ -182,7 +203,7 @@ static void vmm_main(struct vmm_shared *sh, int fd, const char *cg,
 	}
 	for (i = 0; creating && i < NR_CREATORS; i++) {
 		c[i].sh = sh;
-		c[i].id = i;
+		c[i].how = creating;
 		if (pthread_create(&th, NULL, creator_main, &c[i])) {
 			vmm_fail(sh, "creator thread", -EAGAIN);
 			_exit(1);
@@ -207,11 +228,12 @@ FIXTURE(freeze) {
 };
 
 FIXTURE_VARIANT(freeze) {
-	bool creating;
+	enum creating creating;
 };
 
-FIXTURE_VARIANT_ADD(freeze, running) { .creating = false };
-FIXTURE_VARIANT_ADD(freeze, creating) { .creating = true };
+FIXTURE_VARIANT_ADD(freeze, running) { .creating = NONE };
+FIXTURE_VARIANT_ADD(freeze, creating) { .creating = KEEP };
+FIXTURE_VARIANT_ADD(freeze, destroying) { .creating = DESTROY };
 
 FIXTURE_SETUP(freeze)
 {
@@ -373,7 +395,7 @@ static void check_runs_on(struct __test_metadata *_metadata, int fd,
 			left += ns[i] == ns0[i];
 		if (creating &&
 		    __atomic_load_n(&sh->created, __ATOMIC_ACQUIRE) ==
-		    created)
+		    created && !__atomic_load_n(&sh->capped, __ATOMIC_ACQUIRE))
 			left++;
 	} while (left && sim_now_ns() - t0 < 3000 * MS);
 	for (i = 0; i < 2 * NR_PT_VPS; i++)
@@ -382,7 +404,7 @@ static void check_runs_on(struct __test_metadata *_metadata, int fd,
 			       i < NR_PT_VPS ? "inline" : "worker",
 			       i % NR_PT_VPS);
 		}
-	if (creating)
+	if (creating && !__atomic_load_n(&sh->capped, __ATOMIC_ACQUIRE))
 		EXPECT_LT(created, __atomic_load_n(&sh->created,
 						   __ATOMIC_ACQUIRE));
 	EXPECT_EQ(0, sh->err) {
