@@ -299,6 +299,31 @@ pid_t sim_gettid(void)
 	return syscall(SYS_gettid);
 }
 
+bool sim_cpu_nohz_full(int cpu)
+{
+	char buf[256], *p, *end;
+	long lo, hi;
+	int fd = open("/sys/devices/system/cpu/nohz_full", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (p = buf; *p >= '0' && *p <= '9'; p = end + (*end == ',')) {
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			return true;
+	}
+	return false;
+}
+
 int sim_pin_self(int cpu)
 {
 	return sim_pin_task(0, cpu, cpu);

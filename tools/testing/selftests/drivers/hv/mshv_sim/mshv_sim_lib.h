@@ -130,6 +130,11 @@ __u64 sim_now_ns(void);
 void sim_sleep_ms(int ms);
 /* The calling thread's id */
 pid_t sim_gettid(void);
+/*
+ * Whether @cpu is in /sys/devices/system/cpu/nohz_full (a CPU list such
+ * as "3" or "2-3,5"; "(null)" or no file: none is)
+ */
+bool sim_cpu_nohz_full(int cpu);
 /* Pin the calling thread to @cpu; -errno */
 int sim_pin_self(int cpu);
 /* Set the affinity of thread @tid (0: the caller) to CPUs @lo .. @hi */
