@@ -3,7 +3,9 @@
 #
 # qemu-run.sh BZIMAGE INITRAMFS MODE LOG [TIMEOUT_S]
 # Boot the test guest under QEMU TCG: 4 vCPUs as 2 cores (one per socket
-# and NUMA node) x 2 threads.  The console goes to LOG (and to stdout when
+# and NUMA node) x 2 threads, CPU 3 nohz_full (the cancel stress runs a VP
+# there; tsc=reliable keeps sched_clock stable, without which the tick never
+# stops on a nohz_full CPU).  The console goes to LOG (and to stdout when
 # VERBOSE=1).  A guest that hangs past TIMEOUT_S is killed: exit 124.  A
 # guest that powers off without printing HVSCHED-DONE (panic, crash) exits 1.
 #
@@ -24,7 +26,7 @@ args=(-machine q35 -cpu max,vendor=GenuineIntel -accel tcg,thread=multi -m "$mem
       -object memory-backend-ram,id=m0,size=$half -object memory-backend-ram,id=m1,size=$half
       -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1
       -kernel "$kernel" -initrd "$initrd"
-      -append "console=ttyS0 panic=-1 oops=panic nokaslr hvsched.mode=$mode ${KAPPEND:-}"
+      -append "console=ttyS0 panic=-1 oops=panic nokaslr nohz_full=3 tsc=reliable hvsched.mode=$mode ${KAPPEND:-}"
       -nographic -no-reboot -nodefaults -serial stdio -monitor "unix:$mon,server,nowait")
 
 monitor() { # monitor CMD: one human-monitor command, output on stdout

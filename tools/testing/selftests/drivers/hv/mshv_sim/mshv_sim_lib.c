@@ -299,6 +299,31 @@ pid_t sim_gettid(void)
 	return syscall(SYS_gettid);
 }
 
+bool sim_cpu_nohz_full(int cpu)
+{
+	char buf[256], *p, *end;
+	long lo, hi;
+	int fd = open("/sys/devices/system/cpu/nohz_full", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (p = buf; *p >= '0' && *p <= '9'; p = end + (*end == ',')) {
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			return true;
+	}
+	return false;
+}
+
 int sim_pin_self(int cpu)
 {
 	return sim_pin_task(0, cpu, cpu);
@@ -376,6 +401,53 @@ int sim_vp_tasks_lookup(__u64 pt_id, __u32 vp_index, char *mode, int *tid,
 	}
 	fclose(f);
 	return ret;
+}
+
+int sim_task_stat(pid_t pid, pid_t tid, char *state)
+{
+	char path[64], buf[512], *p;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	ret = sim_read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	/* pid (comm) state ...: comm may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EPROTO;
+	*state = p[2];
+	return 0;
+}
+
+int sim_threads_state(pid_t pid, char state, int *nr_state, pid_t *tids,
+		      int max)
+{
+	struct dirent *e;
+	char path[32], s;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	*nr_state = 0;
+	while ((e = readdir(d))) {
+		pid_t tid = atoi(e->d_name);
+
+		/* A thread that exits meanwhile is not counted */
+		if (tid <= 0 || sim_task_stat(pid, tid, &s))
+			continue;
+		n++;
+		if (s != state)
+			continue;
+		if (tids && *nr_state < max)
+			tids[*nr_state] = tid;
+		(*nr_state)++;
+	}
+	closedir(d);
+	return n;
 }
 
 int sim_window_start(int fd, __u64 pt_id, __u32 vp_index,
@@ -604,6 +676,47 @@ int sim_cg_remove(const char *cg)
 		usleep(10000);
 	}
 	return -EBUSY;
+}
+
+int sim_cg_read_key(const char *cg, const char *file, const char *key,
+		    long *val)
+{
+	char path[SIM_CG_PATH_MAX + 64], buf[512], *p;
+	size_t len = strlen(key);
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	ret = sim_read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, key, len) && p[len] == ' ') {
+			*val = strtol(p + len + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int sim_cg_wait_key(const char *cg, const char *file, const char *key,
+		    long val, int ms)
+{
+	__u64 end = sim_now_ns() + ms * 1000000ULL;
+	long v;
+	int ret;
+
+	for (;;) {
+		ret = sim_cg_read_key(cg, file, key, &v);
+		if (ret)
+			return ret;
+		if (v == val)
+			return 0;
+		if (sim_now_ns() > end)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
 }
 
 /* What a VMM child reports: once created, and once running */

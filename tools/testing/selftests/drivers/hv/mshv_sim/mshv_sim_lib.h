@@ -130,6 +130,11 @@ __u64 sim_now_ns(void);
 void sim_sleep_ms(int ms);
 /* The calling thread's id */
 pid_t sim_gettid(void);
+/*
+ * Whether @cpu is in /sys/devices/system/cpu/nohz_full (a CPU list such
+ * as "3" or "2-3,5"; "(null)" or no file: none is)
+ */
+bool sim_cpu_nohz_full(int cpu);
 /* Pin the calling thread to @cpu; -errno */
 int sim_pin_self(int cpu);
 /* Set the affinity of thread @tid (0: the caller) to CPUs @lo .. @hi */
@@ -143,6 +148,19 @@ int sim_task_comm(pid_t tid, char *buf, size_t len);
  */
 int sim_vp_tasks_lookup(__u64 pt_id, __u32 vp_index, char *mode, int *tid,
 			int *cpu);
+
+/*
+ * The state of thread @tid of process @pid: the letter of field 3 of
+ * /proc/@pid/task/@tid/stat (R, S, D, T, t, Z, ...) in *@state; -errno
+ */
+int sim_task_stat(pid_t pid, pid_t tid, char *state);
+/*
+ * The threads of process @pid (vCPU threads and VP workers alike): their
+ * number, or -errno.  Of those in state @state, *@nr_state gets the number
+ * and @tids (NULL, or room for @max) the first ids.
+ */
+int sim_threads_state(pid_t pid, char state, int *nr_state, pid_t *tids,
+		      int max);
 
 /**
  * struct sim_window - A VP's guest run time over a measurement window
@@ -238,6 +256,15 @@ int sim_cg_set_cpus(const char *cg, const char *cpus);
 int sim_cg_move(const char *cg, pid_t pid);
 /* The cgroup of thread @tid of process @pid, in @buf */
 int sim_cg_of(pid_t pid, pid_t tid, char *buf, size_t len);
+/* The value of @key in the flat-keyed file @file of @cg (cgroup.events) */
+int sim_cg_read_key(const char *cg, const char *file, const char *key,
+		    long *val);
+/*
+ * Wait up to @ms for @key of @file of @cg to read @val: 0, -ETIMEDOUT or
+ * the -errno of reading it
+ */
+int sim_cg_wait_key(const char *cg, const char *file, const char *key,
+		    long val, int ms);
 /* Kill what is left in @cg and remove it */
 int sim_cg_remove(const char *cg);
 
