@@ -15,11 +15,18 @@
 #include <linux/sched/vhost_task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <asm/mshyperv.h>
 
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
 #include "mshv_vp_task.h"
+
+/*
+ * Frees the VP tasks whose teardown a signal interrupted, once their worker
+ * has exited; destroying it at module exit waits for them.
+ */
+static struct workqueue_struct *mshv_vp_task_wq;
 
 static bool vp_workers;
 module_param(vp_workers, bool, 0644);
@@ -82,17 +89,25 @@ static void mshv_vp_worker_killed(void *data)
 	wake_up(&t->done_wq);
 }
 
-/* Stop the worker; it is idle: nobody holds the VP for MSHV_RUN_VP. */
-static void mshv_vp_worker_stop(struct mshv_vp_task *t)
+/*
+ * Stop the worker; it is idle: nobody holds the VP for MSHV_RUN_VP.  Waits
+ * for it to exit, if SIGKILL did not end it already, unless the caller
+ * gets a signal first: a worker that a group stop or a cgroup freeze of
+ * the VMM caught exits only once continued or thawed, and waiting for it
+ * uninterruptibly would keep that stop or freeze from completing.  Then it
+ * returns -EINTR and the worker, told to stop, stays in @t: it no longer
+ * takes the VP, and the next call waits for it again.
+ */
+static int mshv_vp_worker_stop(struct mshv_vp_task *t)
 {
 	struct vhost_task *vtsk = t->vtsk;
 	struct task_struct *worker;
 
 	if (!vtsk)
-		return;
+		return 0;
 
-	/* Waits for the worker to exit, if SIGKILL did not end it already. */
-	vhost_task_stop(vtsk);
+	if (vhost_task_stop_interruptible(vtsk))
+		return -EINTR;
 
 	spin_lock(&t->lock);
 	worker = t->worker;
@@ -103,6 +118,8 @@ static void mshv_vp_worker_stop(struct mshv_vp_task *t)
 
 	put_task_struct(worker);
 	t->dead = false;
+
+	return 0;
 }
 
 /*
@@ -157,6 +174,28 @@ int mshv_vp_task_init(struct mshv_vp *vp)
 	return 0;
 }
 
+static void mshv_vp_task_free(struct mshv_vp_task *t)
+{
+	put_pid(t->runner);
+	kfree(t);
+}
+
+/*
+ * A teardown that a signal interrupted: wait for the worker here instead,
+ * in a kernel thread, which no stop or freeze of the VMM concerns.  It
+ * sleeps interruptibly (a kernel thread gets no signal), so a worker
+ * frozen for long raises no hung-task report.
+ */
+static void mshv_vp_task_release_work(struct work_struct *work)
+{
+	struct mshv_vp_task *t = container_of(work, struct mshv_vp_task,
+					      release_work);
+
+	while (mshv_vp_worker_stop(t))
+		;
+	mshv_vp_task_free(t);
+}
+
 void mshv_vp_task_destroy(struct mshv_vp *vp)
 {
 	struct mshv_vp_task *t = vp->vp_task;
@@ -165,10 +204,37 @@ void mshv_vp_task_destroy(struct mshv_vp *vp)
 		return;
 
 	mshv_vp_tasks_del(t);
-	mshv_vp_worker_stop(t);
-	put_pid(t->runner);
-	kfree(t);
 	vp->vp_task = NULL;
+
+	/*
+	 * No MSHV_RUN_VP runs (the VP's last file is closing), so the worker
+	 * is idle; once told to stop it touches neither the VP nor @t, except
+	 * @t in the handler of a SIGKILL that races with the stop.  So the VP
+	 * may go now, and @t goes when the worker has exited.
+	 */
+	if (mshv_vp_worker_stop(t) && mshv_vp_task_wq) {
+		INIT_WORK(&t->release_work, mshv_vp_task_release_work);
+		queue_work(mshv_vp_task_wq, &t->release_work);
+		return;
+	}
+	/* No workqueue (its allocation failed): wait, as vhost_task_stop() */
+	if (t->vtsk) {
+		vhost_task_stop(t->vtsk);
+		put_task_struct(t->worker);
+	}
+	mshv_vp_task_free(t);
+}
+
+void mshv_vp_task_wq_init(void)
+{
+	mshv_vp_task_wq = alloc_workqueue("mshv_vp_task", WQ_UNBOUND, 0);
+}
+
+void mshv_vp_task_wq_exit(void)
+{
+	if (mshv_vp_task_wq)
+		destroy_workqueue(mshv_vp_task_wq);
+	mshv_vp_task_wq = NULL;
 }
 
 /*
@@ -188,10 +254,14 @@ static int mshv_vp_task_kick(struct mshv_vp_task *t)
  */
 static int mshv_vp_worker_get(struct mshv_vp_task *t)
 {
+	int ret;
+
 	if (t->vtsk && !READ_ONCE(t->dead) && t->worker_mm == current->mm)
 		return 0;
 
-	mshv_vp_worker_stop(t);
+	ret = mshv_vp_worker_stop(t);
+	if (ret)
+		return ret;
 
 	return mshv_vp_worker_start(t);
 }

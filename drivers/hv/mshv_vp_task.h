@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/mshv.h>
 
 #include "mshv_vp_sched.h"
@@ -112,6 +113,8 @@ enum {
  * @dead: set by the worker when SIGKILL ends it
  * @result: what mshv_vp_sched_run_to_exit() returned in the worker
  * @done_wq: the MSHV_RUN_VP caller waits there for the worker
+ * @release_work: frees this struct when the worker has exited, after a
+ *	teardown that a signal interrupted (see mshv_vp_task_destroy())
  *
  * Locking: @runner, @vtsk, @worker and @worker_mm change only under the
  * VP's vp_mutex (MSHV_RUN_VP holds it), or while no file of the VP is open
@@ -134,6 +137,7 @@ struct mshv_vp_task {
 	bool dead;
 	long result;
 	wait_queue_head_t done_wq;
+	struct work_struct release_work;
 };
 
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
@@ -270,12 +274,27 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
 int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg);
 
 /**
- * mshv_vp_tasks_init() - Create the debugfs table of VP tasks
+ * mshv_vp_task_wq_init() - Create the workqueue that finishes teardowns
+ *
+ * Without it (the allocation failed) a teardown waits for the worker.
+ */
+void mshv_vp_task_wq_init(void);
+
+/**
+ * mshv_vp_task_wq_exit() - Wait for the teardowns in progress, then
+ * destroy their workqueue
+ */
+void mshv_vp_task_wq_exit(void);
+
+/**
+ * mshv_vp_tasks_init() - Create the debugfs table of VP tasks and the
+ * teardown workqueue
  */
 void mshv_vp_tasks_init(void);
 
 /**
- * mshv_vp_tasks_exit() - Remove the debugfs table of VP tasks
+ * mshv_vp_tasks_exit() - Remove the debugfs table of VP tasks and wait for
+ * the teardowns in progress
  */
 void mshv_vp_tasks_exit(void);
 #else
