@@ -290,7 +290,10 @@ bool mshv_sim_must_return(struct mshv_sim_vp *svp);
  *
  * Spins, as guest code runs in the dispatch hypercall, until the step
  * ends, @limit_ns has passed, or mshv_sim_must_return(), and takes the
- * time spent off the step.
+ * time spent off the step.  The time is added to the VP's guest time as
+ * it passes, at least every millisecond, as the hypervisor's run-time
+ * counter of a VP grows while the VP runs: a VP that runs for long
+ * without returning (on a CPU without a tick) does not look idle.
  *
  * Context: Local interrupts disabled, so that a root interrupt stays
  * pending for mshv_sim_must_return() to see.

@@ -94,7 +94,7 @@ static void mshv_sim_core_compute(struct mshv_sim_vp *svp)
 				       &cpu);
 		local_irq_enable();
 		slice += ran;
-		mshv_sim_account(svp, cpu, ran, true, false);
+		mshv_sim_account(svp, cpu, 0, true, false);
 		cond_resched();
 	}
 

@@ -106,7 +106,7 @@ bool mshv_sim_must_return(struct mshv_sim_vp *svp)
 
 u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu)
 {
-	u64 start, now, limit, ran;
+	u64 start, now, limit, ran, shown = 0;
 
 	lockdep_assert_irqs_disabled();
 
@@ -118,9 +118,14 @@ u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu)
 	do {
 		cpu_relax();
 		now = ktime_get_ns();
+		ran = min(now - start, svp->compute_left_ns);
+		if (ran - shown >= NSEC_PER_MSEC) {
+			mshv_sim_account(svp, *cpu, ran - shown, false, false);
+			shown = ran;
+		}
 	} while (now - start < limit && !mshv_sim_must_return(svp));
 
-	ran = min(now - start, svp->compute_left_ns);
+	mshv_sim_account(svp, *cpu, ran - shown, false, false);
 	svp->compute_left_ns -= ran;
 
 	return ran;
@@ -200,7 +205,7 @@ static void mshv_sim_send_exit(struct mshv_sim_vp *svp, u32 kind, u64 arg)
  * interrupts again.  Return whether the halt of the current step started.
  */
 static bool mshv_sim_run(struct mshv_sim_vp *svp,
-			 struct hv_output_dispatch_vp *res, u64 *ran, int *cpu)
+			 struct hv_output_dispatch_vp *res, int *cpu)
 {
 	const struct mshv_sim_step *step;
 
@@ -243,7 +248,7 @@ static bool mshv_sim_run(struct mshv_sim_vp *svp,
 		case MSHV_SIM_OP_COMPUTE:
 			if (!svp->compute_left_ns)
 				svp->compute_left_ns = step->arg * NSEC_PER_USEC;
-			*ran += mshv_sim_compute(svp, 0, cpu);
+			mshv_sim_compute(svp, 0, cpu);
 			/* Guest code goes on to the next step unless stopped */
 			if (!svp->compute_left_ns)
 				mshv_sim_next_step(svp);
@@ -274,7 +279,6 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 {
 	struct mshv_sim_vp *svp = to_sim_vp(vp);
 	unsigned long irqflags;
-	u64 ran = 0;
 	bool halt;
 	int cpu;
 
@@ -291,10 +295,10 @@ static int mshv_sim_dispatch_vp(struct mshv_vp *vp, u32 flags,
 
 	local_irq_save(irqflags);
 	cpu = smp_processor_id();
-	halt = mshv_sim_run(svp, res, &ran, &cpu);
+	halt = mshv_sim_run(svp, res, &cpu);
 	local_irq_restore(irqflags);
 
-	mshv_sim_account(svp, cpu, ran, true, halt);
+	mshv_sim_account(svp, cpu, 0, true, halt);
 
 	/* The partition was deleted while the VP ran */
 	if (READ_ONCE(to_sim_partition(vp->vp_partition)->dead))
