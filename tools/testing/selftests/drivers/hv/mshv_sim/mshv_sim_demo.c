@@ -123,7 +123,7 @@ static int side_by_side(int fd, int nr_cpus)
 		if (cg)
 			continue;
 		rt3[i] = sim_scn_table3(fd, !i, cpu, SHARE_MS, &prod[i],
-					&test[i]);
+					&test[i], NULL);
 		rcap[i] = sim_scn_cap(fd, !i, cpu, 25000, SHARE_MS, &cap[i]);
 	}
 	printf("  %-36s  %14s  %14s\n", "", "core-sched emu", "integrated");

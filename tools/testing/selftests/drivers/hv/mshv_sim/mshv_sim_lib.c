@@ -939,21 +939,34 @@ static int sim_scn_end(int fd, struct sim_vmm *m, int n, __u64 pt0,
 	return ret ?: err;
 }
 
-/* Let the VPs settle, then measure their guest time over @ms */
+/*
+ * Let the VPs settle, then measure their guest time over @ms and, with
+ * @cg, the CPU time of their cgroups (cpu.stat usage_usec) into @use_us
+ */
 static int sim_scn_measure(int fd, struct sim_vmm *m, int n, int ms,
-			   struct sim_window *w)
+			   struct sim_window *w, char (*cg)[SIM_CG_PATH_MAX],
+			   long *use_us)
 {
+	long end;
 	int i, ret;
 
 	sim_sleep_ms(300);
 	for (i = 0; i < n; i++) {
-		ret = sim_window_start(fd, m[i].pt_id, 0, &w[i]);
+		ret = cg ? sim_cg_read_key(cg[i], "cpu.stat", "usage_usec",
+					   &use_us[i]) : 0;
+		if (!ret)
+			ret = sim_window_start(fd, m[i].pt_id, 0, &w[i]);
 		if (ret)
 			return ret;
 	}
 	sim_sleep_ms(ms);
 	for (i = 0; i < n; i++) {
 		ret = sim_window_end(fd, m[i].pt_id, 0, &w[i]);
+		if (!ret && cg) {
+			ret = sim_cg_read_key(cg[i], "cpu.stat", "usage_usec",
+					      &end);
+			use_us[i] = end - use_us[i];
+		}
 		if (ret)
 			return ret;
 	}
@@ -972,20 +985,21 @@ int sim_scn_pin(int fd, bool core, int cpu, int ms, double *pct)
 		return ret;
 	ret = sim_scn_spawn(fd, core, cpu, &m, NULL, 1);
 	if (!ret)
-		ret = sim_scn_measure(fd, &m, 1, ms, &w);
+		ret = sim_scn_measure(fd, &m, 1, ms, &w, NULL, NULL);
 	if (!ret)
 		*pct = sim_window_pct(&w, cpu, cpu);
 	return sim_scn_end(fd, &m, 1, pt0, vp0, ret);
 }
 
 int sim_scn_table3(int fd, bool core, int cpu, int ms, double *prod,
-		   double *test)
+		   double *test, double *use_prod)
 {
 	static const unsigned int weight[4] = { 200, 200, 50, 50 };
 	char cg[4][SIM_CG_PATH_MAX], name[32];
 	struct sim_window w[4];
 	struct sim_vmm m[4];
 	__u64 total, pt0, vp0;
+	long use[4];
 	int i, ret;
 
 	ret = sim_live(fd, &pt0, &vp0);
@@ -1004,11 +1018,14 @@ int sim_scn_table3(int fd, bool core, int cpu, int ms, double *prod,
 		goto out_cg;
 	ret = sim_scn_spawn(fd, core, cpu, m, cg, 4);
 	if (!ret)
-		ret = sim_scn_measure(fd, m, 4, ms, w);
+		ret = sim_scn_measure(fd, m, 4, ms, w, cg, use);
 	if (!ret) {
 		total = w[0].run_ns + w[1].run_ns + w[2].run_ns + w[3].run_ns;
 		*prod = total ? 100.0 * (w[0].run_ns + w[1].run_ns) / total : 0;
 		*test = total ? 100.0 * (w[2].run_ns + w[3].run_ns) / total : 0;
+		total = use[0] + use[1] + use[2] + use[3];
+		if (use_prod)
+			*use_prod = total ? 100.0 * (use[0] + use[1]) / total : 0;
 	}
 	ret = sim_scn_end(fd, m, 4, pt0, vp0, ret);
 out_cg:
@@ -1036,7 +1053,7 @@ int sim_scn_cap(int fd, bool core, int cpu, int max_us, int ms, double *pct)
 		goto out_cg;
 	ret = sim_scn_spawn(fd, core, cpu, &m, cg, 1);
 	if (!ret)
-		ret = sim_scn_measure(fd, &m, 1, ms, &w);
+		ret = sim_scn_measure(fd, &m, 1, ms, &w, NULL, NULL);
 	if (!ret)
 		*pct = w.t_ns ? 100.0 * w.run_ns / w.t_ns : 0;
 	ret = sim_scn_end(fd, &m, 1, pt0, vp0, ret);

@@ -340,10 +340,11 @@ int sim_scn_pin(int fd, bool core, int cpu, int ms, double *pct);
  * Hyper-V's "Table 3": four VMMs with a busy VP each, in groups of
  * cpu.weight 200, 200, 50, 50 (production, production, test, test), all
  * pinned to @cpu: the production and test shares (%) of their guest time
- * over @ms
+ * over @ms, and (@use_prod, may be NULL) the production share (%) of the
+ * four cgroups' CPU time (cpu.stat usage_usec)
  */
 int sim_scn_table3(int fd, bool core, int cpu, int ms, double *prod,
-		   double *test);
+		   double *test, double *use_prod);
 /*
  * A VMM with a busy VP pinned to @cpu, in a group with cpu.max @max_us
  * per 100 ms: its guest time over @ms, in % of one CPU
