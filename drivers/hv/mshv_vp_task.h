@@ -81,7 +81,10 @@ struct vhost_task;
  * the worker took the VP, takes it back without waiting (a stopped or
  * frozen worker would never take it).  Only once the worker runs the VP
  * does the VMM thread wait for it uninterruptibly, and the worker then
- * stops within one dispatch (step 2).
+ * stops within one dispatch (step 2).  Teardown (the VP's last file is
+ * closed) waits for the worker to exit interruptibly too: if a signal
+ * comes first, the VP goes at once and a work item frees the rest once
+ * the worker has exited.
  */
 
 /* Reasons the dispatch loop must return (bits of struct mshv_vp_task.exit_req) */
