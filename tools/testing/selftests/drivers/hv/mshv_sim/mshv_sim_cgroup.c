@@ -128,8 +128,8 @@ TEST_F(cg, table3)
 
 	ASSERT_EQ(0, sim_scn_table3(self->s.fd, false, self->cpu, WINDOW_MS,
 				    &prod, &test, &use));
-	TH_LOG("Table 3, integrated: production %.1f%%, test %.1f%% (80/20); cgroup usage: production %.1f%%",
-	       prod, test, use);
+	TH_LOG("Table 3, integrated: guest %.1f%% / %.1f%%, cgroup CPU %.1f%% / %.1f%% (80/20)",
+	       prod, test, use, 100.0 - use);
 	EXPECT_LE(77.0, prod);
 	EXPECT_GE(83.0, prod);
 	EXPECT_LE(17.0, test);
