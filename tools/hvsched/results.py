@@ -71,10 +71,20 @@ def ksft_results(text):
     if not section:
         return None
     prog = None
+    said = []
     for line in section.group(1).split('\n'):
         m = re.match(r'# selftests: (\S+)$', line)
         if m:
             prog = m.group(1)
+            continue
+        # What a case printed (its TH_LOG lines and failed expectations),
+        # "# # file.c:line:case:...", to explain a failure in the summary.
+        m = re.match(r'# # (\S+?\.c:\d+:.*)$', line)
+        if m:
+            said.append(m.group(1))
+            continue
+        if re.match(r'# #\s+RUN\s', line):
+            said = []
             continue
         # A program's own cases are indented by the runner with "# ".
         m = re.match(r'# (not ok|ok) \d+ (.*?)(\s+#\s*(SKIP|skip).*)?$', line)
@@ -82,13 +92,16 @@ def ksft_results(text):
             st = 'PASS' if m.group(1) == 'ok' else 'FAIL'
             if m.group(3):
                 st = 'SKIP'
+            if st == 'FAIL' and said:
+                st += ': ' + ' | '.join(said)[:400]
             out.append((f'{prog}.{m.group(2).strip()}', st))
+            said = []
             continue
         m = re.match(r'(not ok|ok) \d+ selftests: (\S+)(.*)$', line)
         if m:
             # The program's exit status is a check of its own only if it
             # failed without a failing case (crash, timeout, bad plan).
-            if m.group(1) == 'not ok' and not any(n.startswith(m.group(2) + '.') and s == 'FAIL'
+            if m.group(1) == 'not ok' and not any(n.startswith(m.group(2) + '.') and s.startswith('FAIL')
                                                   for n, s in out):
                 out.append((f'{m.group(2)}.exit', 'FAIL' + m.group(3)))
     return out
@@ -123,7 +136,11 @@ def main():
             res.append((f'{label}: kselftests', 'FAIL: the kselftest run did not happen'))
     else:
         for name, st in ks:
-            res.append((f'{label}: kselftest {name}', 'PASS' if st in ('PASS', 'SKIP') else f'FAIL: {st}'))
+            if st in ('PASS', 'SKIP'):
+                st = 'PASS'
+            elif not st.startswith('FAIL: '):
+                st = f'FAIL: {st}'
+            res.append((f'{label}: kselftest {name}', st))
 
     reports = []
     for line in text.split('\n'):

@@ -758,10 +758,14 @@ static void sim_vmm_child(const struct sim_vmm_cfg *cfg, pid_t parent,
 	/* Die with the test, even when it dies of a timeout. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
-	if (cfg->cgroup)
-		r.err = sim_cg_move(cfg->cgroup, 0);
-	if (!r.err && cfg->cpu >= 0)
+	/*
+	 * Pinned first: none of the cgroup's load then lands on another CPU,
+	 * where it would lower the group's weight on @cfg->cpu until it decays.
+	 */
+	if (cfg->cpu >= 0)
 		r.err = sim_pin_self(cfg->cpu);
+	if (!r.err && cfg->cgroup)
+		r.err = sim_cg_move(cfg->cgroup, 0);
 	if (!r.err && fd < 0) {
 		fd = sim_open();
 		r.err = fd < 0 ? fd : 0;
@@ -880,7 +884,7 @@ int sim_vmm_kill(struct sim_vmm *m)
 	return ret;
 }
 
-/* Spawn VMMs with a busy VP each, pinned to @cpu (worker or VMM thread) */
+/* Spawn VMMs with a busy VP each, the VMM and its VP's task pinned to @cpu */
 static int sim_scn_spawn(int fd, bool core, int cpu, struct sim_vmm *m,
 			 char (*cg)[SIM_CG_PATH_MAX], int n)
 {
@@ -893,8 +897,15 @@ static int sim_scn_spawn(int fd, bool core, int cpu, struct sim_vmm *m,
 		.steps = busy,
 		.nr_steps = 1,
 		.loops = 0,
-		/* The core scheduler: all the VMM can do is pin itself. */
-		.cpu = core ? cpu : -1,
+		/*
+		 * The whole VMM is pinned (taskset -a): the core scheduler
+		 * ignores it, while in worker mode the VP's task follows it.
+		 * Pinning only the worker would leave the VMM's threads'
+		 * load on other CPUs, which takes from their cgroup's
+		 * weight on @cpu (group shares follow the load's placement)
+		 * and can skew Table 3's split on a slow, noisy host.
+		 */
+		.cpu = cpu,
 	};
 	int i, ret;
 
