@@ -64,13 +64,16 @@ def main():
                    'add or remove the entry in tools/hvsched/series/ first')
     git(tree, 'branch', '-f', 'hvsched-before-export', 'hvsched')
     before = [git(tree, 'rev-parse', f'{c}^{{tree}}').strip() for c in commits]
-    for c, (name, _, files, maint) in zip(commits, patches):
+    for c, (name, _, files, maint, kconf) in zip(commits, patches):
         changed = set(git(tree, 'diff', '--name-only', f'{c}~1', c).split())
         covered = set()
         for f in files:
             if mktree.is_diff(f):
                 old = open(os.path.join(overlay, f)).read()
                 targets = mktree.diff_targets(old)
+                if mktree.KCONFIG_SRC in targets:
+                    mktree.die(f'{name}: {f} changes {mktree.KCONFIG_SRC}, which is not in '
+                               'the tree: edit that diff in the overlay by hand')
                 text = git(tree, 'diff', '--no-color', '--no-renames', f'{c}~1', c, '--', *targets)
                 if not text:
                     mktree.die(f'{name}: {f} no longer changes {" ".join(targets)}; drop it from the entry')
@@ -87,6 +90,10 @@ def main():
                 covered.add(f)
         if maint:
             covered.add('MAINTAINERS')
+        # drivers/hv/Kconfig is generated from Kconfig.hvsched: edit that.
+        if kconf or any(mktree.is_diff(f) and mktree.KCONFIG_SRC in
+                        mktree.diff_targets(open(os.path.join(overlay, f)).read()) for f in files):
+            covered.add(mktree.KCONFIG_DST)
         stray = sorted(changed - covered)
         if stray:
             mktree.die(f'{name}: the commit changes {", ".join(stray)}, which the entry does not list')

@@ -13,14 +13,23 @@ A manifest entry is a commit message (subject, blank line, body) followed by
     forward with git apply at that point of the series.
 The last commit must reproduce the overlay exactly; that is verified.
 
-"Maintainers:" lines (F: patterns) add entries for the files a patch adds
-to the series' own MAINTAINERS section (created by MAINTAINERS.patch), so
-every patch that adds files also updates MAINTAINERS.
+"Maintainers:" lines (F: patterns) name the files a patch adds.  They
+belong in the existing "Hyper-V/Azure CORE AND DRIVERS" section of
+MAINTAINERS: a pattern its F: entries already cover (drivers/hv/,
+Documentation/virt/hyperv) adds nothing, any other is added to the section,
+sorted, by the patch that adds the file.
+
+"Kconfig:" lines name the Kconfig symbols a patch adds.  Every symbol of the
+series lives in the overlay's top-level Kconfig.hvsched; in the tree, the
+patch that first uses a symbol adds its block to drivers/hv/Kconfig, after
+MSHV_ROOT's, in Kconfig.hvsched's order.  A series/*.diff may carry a hunk
+for Kconfig.hvsched: the blocks then evolve like any file of the overlay.
 
 Usage: mktree.py OVERLAY BASE TREE
 Prints one line per patch; exits non-zero with one "error:" line on failure.
 """
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -31,7 +40,10 @@ import tempfile
 
 # Overlay paths that are orchestration, never part of the kernel tree.
 NOT_KERNEL = ('Makefile', 'README.md', '.gitignore', '.ci/', 'tools/hvsched/',
-              'build/')
+              'build/', 'Kconfig.hvsched')
+KCONFIG_SRC = 'Kconfig.hvsched'
+KCONFIG_DST = 'drivers/hv/Kconfig'
+KCONFIG_AFTER = 'config MSHV_ROOT\n'
 
 
 def die(msg):
@@ -68,7 +80,7 @@ def parse_manifest(overlay):
         if not re.match(r'\d+-.*\.txt$', name):
             continue
         text = open(os.path.join(d, name)).read()
-        files, maint, msg = [], [], []
+        files, maint, kconf, msg = [], [], [], []
         cur = None
         for line in text.split('\n'):
             if line.startswith('Files:'):
@@ -77,6 +89,9 @@ def parse_manifest(overlay):
             elif line.startswith('Maintainers:'):
                 cur = maint
                 maint += line[len('Maintainers:'):].split()
+            elif line.startswith('Kconfig:'):
+                cur = kconf
+                kconf += line[len('Kconfig:'):].split()
             elif cur is not None and line.startswith((' ', '\t')):
                 cur += line.split()
             else:
@@ -90,7 +105,7 @@ def parse_manifest(overlay):
             die(f'{name}: the commit message needs a real body')
         if not files:
             die(f'{name}: no Files: listed')
-        patches.append((name, message, files, maint))
+        patches.append((name, message, files, maint, kconf))
     if not patches:
         die(f'no patches in {d}')
     return patches
@@ -111,25 +126,70 @@ def reverse_apply(content, diffs, path):
         return open(f).read()
 
 
-MAINT_SECTION = 'Hyper-V/Azure INTEGRATED SCHEDULER\n'
+MAINT_SECTION = '\nHyper-V/Azure CORE AND DRIVERS\n'
+
+
+def maint_covers(entry, path):
+    """True if the MAINTAINERS F: entry covers path (get_maintainer's rules)."""
+    if entry.endswith('/'):
+        return path.startswith(entry)
+    if fnmatch.fnmatchcase(path, entry):
+        return True
+    # An entry without a trailing slash that names a directory covers it.
+    return path.startswith(entry + '/')
 
 
 def add_maintainers(tree, patterns, name):
-    """Add F: patterns, sorted, to the series' MAINTAINERS section."""
+    """Add the F: patterns the Hyper-V section does not cover yet, sorted."""
     path = os.path.join(tree, 'MAINTAINERS')
     text = open(path).read()
     start = text.find(MAINT_SECTION)
     if start < 0:
-        die(f'{name}: Maintainers: needs the section added by MAINTAINERS.patch first')
+        die(f'{name}: MAINTAINERS has no "{MAINT_SECTION.strip()}" section')
+    start += 1
     end = text.find('\n\n', start) + 1
     lines = text[start:end].rstrip('\n').split('\n')
     head = [ln for ln in lines if not ln.startswith('F:')]
-    fl = set(ln for ln in lines if ln.startswith('F:'))
-    for p in patterns:
-        fl.add(f'F:\t{p}')
-    text = text[:start] + '\n'.join(head + sorted(fl)) + '\n' + text[end:]
+    fl = [ln for ln in lines if ln.startswith('F:')]
+    entries = [ln.split('\t', 1)[1] for ln in fl]
+    new = [p for p in patterns
+           if not any(maint_covers(e, p.rstrip('*').rstrip('/') or p) for e in entries)]
+    if not new:
+        return
+    fl = sorted(set(fl) | {f'F:\t{p}' for p in new})
+    text = text[:start] + '\n'.join(head + fl) + '\n' + text[end:]
     open(path, 'w').write(text)
-    git(tree, 'add', 'MAINTAINERS')
+    git(tree, 'add', '-f', 'MAINTAINERS')
+
+
+def kconfig_blocks(text):
+    """The config blocks of Kconfig.hvsched, {symbol: text}, in order."""
+    blocks, cur = {}, None
+    for line in text.split('\n'):
+        m = re.match(r'(?:menu)?config (\w+)$', line)
+        if m:
+            cur = m.group(1)
+            blocks[cur] = []
+        if cur:
+            blocks[cur].append(line)
+    return {k: '\n'.join(v).strip('\n') + '\n' for k, v in blocks.items()}
+
+
+def write_kconfig(tree, base, src_text, symbols, name):
+    """drivers/hv/Kconfig: the base's, with @symbols' blocks after MSHV_ROOT."""
+    blocks = kconfig_blocks(src_text)
+    for sym in symbols:
+        if sym not in blocks:
+            die(f'{name}: Kconfig: {sym} is not a symbol of {KCONFIG_SRC}')
+    text = open(os.path.join(base, KCONFIG_DST)).read()
+    at = text.find(KCONFIG_AFTER)
+    if at < 0:
+        die(f'{KCONFIG_DST} of the base has no {KCONFIG_AFTER.strip()}')
+    nxt = re.search(r'^(?:config|menuconfig|endmenu|endif|if|menu|source|choice)\b', text[at + 1:], re.M)
+    at = at + 1 + nxt.start() if nxt else len(text)
+    add = ''.join(blocks[s] + '\n' for s in blocks if s in symbols)
+    open(os.path.join(tree, KCONFIG_DST), 'w').write(text[:at] + add + text[at:])
+    git(tree, 'add', '-f', KCONFIG_DST)
 
 
 def base_stamp(base):
@@ -149,8 +209,10 @@ def main():
 
     # Every overlay kernel file belongs to exactly one patch.
     listed = {}
-    for name, _, files, _ in patches:
+    for name, _, files, _, _ in patches:
         for f in files:
+            if f == KCONFIG_SRC:
+                die(f'{name} lists {f}: name its symbols on a "Kconfig:" line instead')
             if not os.path.isfile(os.path.join(overlay, f)):
                 die(f'{name} lists {f}, which is not in the overlay')
             if f in listed:
@@ -163,9 +225,10 @@ def main():
     # Identity of this tree: base stamp + manifest + overlay contents.
     h = hashlib.sha256()
     h.update(base_stamp(base).encode())
-    h.update(os.environ.get('HVSCHED_AUTHOR', '').encode())
+    h.update((os.environ.get('HVSCHED_AUTHOR') or
+              git(overlay, 'log', '-1', '--format=%an <%ae>', check=False)).encode())
     for f in sorted(set(ofiles) | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
-                                   for n, _, _, _ in patches}):
+                                   for n, _, _, _, _ in patches} | {KCONFIG_SRC}):
         h.update(f.encode() + b'\0' + open(os.path.join(overlay, f), 'rb').read())
     h.update(open(os.path.abspath(__file__), 'rb').read())
     ident = h.hexdigest()
@@ -193,26 +256,37 @@ def main():
     git(tree, 'checkout', '-q', '-f', '-B', 'hvsched', 'base')
     git(tree, 'clean', '-q', '-fdx', '-e', '.stamp')
 
-    author = os.environ.get('HVSCHED_AUTHOR', 'hvsched developers <hvsched@localhost>')
-    aname, amail = re.match(r'(.*?)\s*<(.*)>', author).groups()
+    # The series' author: HVSCHED_AUTHOR, else the author of the overlay's
+    # last commit (a fresh clone has it even without a git identity).
+    author = os.environ.get('HVSCHED_AUTHOR') or \
+        git(overlay, 'log', '-1', '--format=%an <%ae>', check=False).strip()
+    m = re.match(r'(.*?)\s*<([^<>@\s]+@[^<>@\s]+)>$', author or '')
+    if not m or m.group(2).endswith('@localhost'):
+        die(f'no usable author "{author}": set HVSCHED_AUTHOR="Name <address>"')
+    aname, amail = m.groups()
     env = dict(os.environ, GIT_AUTHOR_NAME=aname, GIT_AUTHOR_EMAIL=amail,
                GIT_COMMITTER_NAME=aname, GIT_COMMITTER_EMAIL=amail,
                GIT_AUTHOR_DATE='2026-01-01T00:00:00Z', GIT_COMMITTER_DATE='2026-01-01T00:00:00Z')
 
     # Diffs per target path in series order, for reverse application.
     diffs_by_target = {}
-    for idx, (name, _, files, _) in enumerate(patches):
+    for idx, (name, _, files, _, _) in enumerate(patches):
         for f in files:
             if is_diff(f):
                 text = open(os.path.join(overlay, f)).read()
                 for t in diff_targets(text):
                     diffs_by_target.setdefault(t, []).append((idx, f, text))
 
-    for idx, (name, message, files, maint) in enumerate(patches):
+    kconfig_final = open(os.path.join(overlay, KCONFIG_SRC)).read()
+    symbols = []
+    for idx, (name, message, files, maint, kconf) in enumerate(patches):
+        kconfig_changed = bool(kconf)
         for f in files:
             src = os.path.join(overlay, f)
             if is_diff(f):
-                r = subprocess.run(['git', '-C', tree, 'apply', '--index', '--whitespace=nowarn', '-'],
+                kconfig_changed |= KCONFIG_SRC in diff_targets(open(src).read())
+                r = subprocess.run(['git', '-C', tree, 'apply', '--index', '--whitespace=nowarn',
+                                    f'--exclude={KCONFIG_SRC}', '-'],
                                    input=open(src).read(), capture_output=True, text=True)
                 if r.returncode:
                     die(f'{f} ({name}) does not apply to the base: {r.stderr.strip()}')
@@ -228,6 +302,15 @@ def main():
                 open(dst, 'w').write(content)
                 shutil.copymode(src, dst)
                 git(tree, 'add', '-f', f)
+        for sym in kconf:
+            if sym in symbols:
+                die(f'{name}: Kconfig: {sym} is already added by an earlier patch')
+            symbols.append(sym)
+        if kconfig_changed and symbols:
+            later = [(p, t) for i, p, t in diffs_by_target.get(KCONFIG_SRC, []) if i > idx]
+            text = reverse_apply(kconfig_final, list(reversed(later)), KCONFIG_SRC) \
+                if later else kconfig_final
+            write_kconfig(tree, base, text, symbols, name)
         if maint:
             add_maintainers(tree, maint, name)
         signoff = f'Signed-off-by: {author}'
@@ -246,6 +329,9 @@ def main():
         print(f'tree: [{idx + 1}/{len(patches)}] {message.split(chr(10), 1)[0]}')
 
     # The end of the series must be the overlay, exactly.
+    missing = [s for s in kconfig_blocks(kconfig_final) if s not in symbols]
+    if missing:
+        die(f'{KCONFIG_SRC}: no patch adds {", ".join(missing)} (a "Kconfig:" line)')
     for f in ofiles:
         if is_diff(f):
             continue

@@ -4,7 +4,8 @@
 # series.sh [check] : generate the LKML series (git format-patch with a
 # cover letter) from the series tree into build/series/.  With "check":
 # the series applies to a clean base (git am), every patch passes
-# checkpatch --strict, and every patch builds, incrementally, in order.
+# checkpatch --strict, get_maintainer.pl sends each to linux-hyperv, and
+# every patch builds, incrementally, in order.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tools/hvsched/lib.sh
@@ -13,7 +14,10 @@ out=$B/series
 T=$B/tree
 
 rm -rf "$out.tmp"
-git -C "$T" format-patch -q --cover-letter --thread=shallow -o "$PWD/$out.tmp" base..hvsched ||
+# The Message-Ids and the cover letter's From: name the series' author.
+git -C "$T" -c user.name="$(git -C "$T" log -1 --format=%an hvsched)" \
+	-c user.email="$(git -C "$T" log -1 --format=%ae hvsched)" \
+	format-patch -q --cover-letter --thread=shallow -o "$PWD/$out.tmp" base..hvsched ||
 	{ echo "series: error: git format-patch failed in $T" >&2; exit 1; }
 python3 - "$out.tmp/0000-cover-letter.patch" "$HV/series/cover-letter.txt" <<'PY'
 import sys
@@ -60,7 +64,28 @@ for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
 	fi
 done
 
-# 3. Every patch builds, in order, incrementally (the test configuration).
+# 3. get_maintainer.pl (MAINTAINERS of the series' end, no git history)
+#    sends every patch to linux-hyperv: through the Hyper-V entry, or, for a
+#    patch to another subsystem's file (vhost_task), its own Cc: trailer.
+list=linux-hyperv@vger.kernel.org
+for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
+	name=$(basename "$p" .patch)
+	abs=$(readlink -f "$p")
+	to=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --nofixes \
+		--norolestats "$abs" 2>&1)
+	if echo "$to" | grep -qx "$list"; then
+		record "get_maintainer: $name goes to $list" PASS
+	elif grep -qx "Cc: $list" "$p"; then
+		record "get_maintainer: $name goes to $list (its Cc: trailer)" PASS
+	else
+		record "get_maintainer: $name goes to $list" FAIL "get_maintainer.pl: $(echo "$to" | tr '\n' ' ' | cut -c1-200)"
+	fi
+	if grep -q '@localhost' "$p"; then
+		record "no placeholder address in $name" FAIL "$(grep -m1 '@localhost' "$p")"
+	fi
+done
+
+# 4. Every patch builds, in order, incrementally (the test configuration).
 i=0
 for c in $(git -C "$T" rev-list --reverse base..hvsched); do
 	i=$((i + 1))
