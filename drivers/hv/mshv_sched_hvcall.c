@@ -47,7 +47,7 @@ static const union hv_input_vtl input_vtl_zero;
  * succeeded in either case allows us to reliably identify, if there is a
  * message to receive and deliver to VMM.
  */
-static int
+int
 mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
 {
 	struct hv_register_assoc explicit_suspend = {
@@ -92,7 +92,7 @@ mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
  * after VP is released from HV_REGISTER_EXPLICIT_SUSPEND in case of the
  * opposite order.
  */
-static int mshv_vp_resume(struct mshv_vp *vp)
+int mshv_vp_resume(struct mshv_vp *vp)
 {
 	struct hv_register_assoc suspend_regs[2] = {
 			{ .name = HV_REGISTER_INTERCEPT_SUSPEND },
@@ -104,7 +104,7 @@ static int mshv_vp_resume(struct mshv_vp *vp)
 					count, input_vtl_zero, suspend_regs);
 }
 
-static int
+int
 mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 		 struct hv_output_dispatch_vp *res)
 {
@@ -150,7 +150,7 @@ mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 	return hv_result_to_errno(status);
 }
 
-static int
+int
 mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
 {
 	struct hv_register_assoc explicit_suspend = {
@@ -176,7 +176,7 @@ mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
  * hypervisor makes a dispatch in progress return, and every later one
  * return at once, until the loop clears the register again.
  */
-static int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
+int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
 {
 	struct hv_register_assoc explicit_suspend = {
 		.name = HV_REGISTER_EXPLICIT_SUSPEND,
@@ -193,20 +193,20 @@ static int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
 }
 
 #if IS_ENABLED(CONFIG_X86_64)
-static u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
 {
 	if (!vp->vp_register_page)
 		return 0;
 	return vp->vp_register_page->interrupt_vectors.as_uint64;
 }
 #else
-static u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
 {
 	return 0;
 }
 #endif
 
-static bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
+bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
 {
 	struct hv_stats_page **stats = vp->vp_stats_pages;
 	u64 *self_vp_cntrs = stats[HV_STATS_AREA_SELF]->data;
@@ -215,16 +215,6 @@ static bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
 	return parent_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED] ||
 	       self_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED];
 }
-
-static const struct mshv_sched_ops mshv_sched_hvcall_ops = {
-	.dispatch_vp = mshv_vp_dispatch,
-	.clear_explicit_suspend = mshv_vp_clear_explicit_suspend,
-	.set_explicit_suspend = mshv_vp_set_explicit_suspend,
-	.resume_vp = mshv_vp_resume,
-	.suspend_vp = mshv_suspend_vp,
-	.interrupt_pending = mshv_vp_interrupt_pending,
-	.dispatch_thread_blocked = mshv_vp_dispatch_thread_blocked,
-};
 
 static int mshv_root_scheduler_init(unsigned int cpu)
 {
@@ -265,8 +255,6 @@ static int mshv_root_scheduler_cleanup(unsigned int cpu)
 int mshv_sched_hvcall_init(struct device *dev)
 {
 	int ret;
-
-	mshv_sched_ops_register(&mshv_sched_hvcall_ops);
 
 	if (hv_scheduler_type != HV_SCHEDULER_TYPE_ROOT)
 		return 0;

@@ -382,7 +382,7 @@ int mshv_sim_backend_install(bool core, bool idle)
 {
 	enum hv_scheduler_type type = core ? HV_SCHEDULER_TYPE_CORE_SMT :
 					     HV_SCHEDULER_TYPE_ROOT;
-	const struct mshv_sched_ops *old;
+	int ret;
 
 	if (hv_parent_partition())
 		return -ENODEV;
@@ -396,12 +396,10 @@ int mshv_sim_backend_install(bool core, bool idle)
 		return 0;
 	}
 
-	old = mshv_sched_ops_register(&mshv_sim_ops);
-	if (old) {
-		/* Someone else's (a KUnit test's): leave it in place. */
-		mshv_sched_ops_register(old);
-		return -EBUSY;
-	}
+	/* -EBUSY while someone else's (a KUnit test's) is in place */
+	ret = mshv_sched_ops_register(&mshv_sim_ops);
+	if (ret)
+		return ret;
 
 	hv_scheduler_type = type;
 	mshv_sim_installed = true;
@@ -414,6 +412,6 @@ void mshv_sim_backend_remove(void)
 	if (!mshv_sim_installed)
 		return;
 
-	mshv_sched_ops_register(NULL);
+	mshv_sched_ops_unregister(&mshv_sim_ops);
 	mshv_sim_installed = false;
 }

@@ -10,6 +10,8 @@
  */
 
 #include <linux/entry-virt.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
 #include <linux/rseq.h>
 #include <linux/static_call.h>
 #include <linux/wait.h>
@@ -19,24 +21,37 @@
 #include "mshv_vp_sched.h"
 #include "mshv_vp_task.h"
 
-#define MSHV_SCHED_OP(func)						\
-	DEFINE_STATIC_CALL_NULL(mshv_sched_##func,			\
-		*(typeof_member(struct mshv_sched_ops, func))NULL)
-#include "mshv_sched_ops.h"
-
 /* mshv_sched_ops.h lists as many operations as struct mshv_sched_ops has. */
 struct mshv_sched_ops_count {
-#define MSHV_SCHED_OP(func) char func
+#define MSHV_SCHED_OP(op, hvcall) char op;
 #include "mshv_sched_ops.h"
 };
 
 static_assert(sizeof(struct mshv_sched_ops_count) ==
 	      sizeof(struct mshv_sched_ops) / sizeof(void *));
 
-#define mshv_sched_call(func) static_call(mshv_sched_##func)
+#if IS_ENABLED(CONFIG_MSHV_SCHED_OPS)
+/* A static call per operation, bound to its hypercall until a backend registers. */
+#define MSHV_SCHED_OP(op, hvcall)					\
+	static_assert(__same_type(&hvcall,				\
+				  typeof_member(struct mshv_sched_ops, op))); \
+	DEFINE_STATIC_CALL(mshv_sched_##op, hvcall);
+#include "mshv_sched_ops.h"
 
-/* The registered backend; see mshv_sched_ops_register(). */
+#define mshv_sched_call(op) static_call(mshv_sched_##op)
+
+/* The registered backend, NULL for the hypercalls; under mshv_sched_ops_lock */
 static const struct mshv_sched_ops *mshv_sched_ops;
+static DEFINE_MUTEX(mshv_sched_ops_lock);
+#else
+/* Production: a direct call of each operation's hypercall, nothing to bind. */
+#define MSHV_SCHED_OP(op, hvcall)					\
+	static typeof_member(struct mshv_sched_ops, op) const		\
+		mshv_sched_##op = hvcall;
+#include "mshv_sched_ops.h"
+
+#define mshv_sched_call(op) mshv_sched_##op
+#endif
 
 /*
  * This function is used when VPs are scheduled by the hypervisor's
@@ -244,26 +259,46 @@ void mshv_vp_sched_kick(struct mshv_vp *vp)
 	wake_up(&vp->run.vp_suspend_queue);
 }
 
-const struct mshv_sched_ops *
-mshv_sched_ops_register(const struct mshv_sched_ops *ops)
+#if IS_ENABLED(CONFIG_MSHV_SCHED_OPS)
+/* Partitions of /dev/mshv, which exists only on the hypervisor */
+static bool mshv_sched_partitions_exist(void)
 {
-	static const struct mshv_sched_ops none;
-	const struct mshv_sched_ops *old = mshv_sched_ops;
-	const struct mshv_sched_ops *o = ops ?: &none;
+	bool ret;
 
-	/* One update per operation of mshv_sched_ops.h */
-	static_call_update(mshv_sched_dispatch_vp, o->dispatch_vp);
-	static_call_update(mshv_sched_clear_explicit_suspend,
-			   o->clear_explicit_suspend);
-	static_call_update(mshv_sched_set_explicit_suspend,
-			   o->set_explicit_suspend);
-	static_call_update(mshv_sched_resume_vp, o->resume_vp);
-	static_call_update(mshv_sched_suspend_vp, o->suspend_vp);
-	static_call_update(mshv_sched_interrupt_pending, o->interrupt_pending);
-	static_call_update(mshv_sched_dispatch_thread_blocked,
-			   o->dispatch_thread_blocked);
+	if (!hv_parent_partition())
+		return false;
 
+	spin_lock(&mshv_root.pt_ht_lock);
+	ret = !hash_empty(mshv_root.pt_htable);
+	spin_unlock(&mshv_root.pt_ht_lock);
+
+	return ret;
+}
+
+int mshv_sched_ops_register(const struct mshv_sched_ops *ops)
+{
+#define MSHV_SCHED_OP(op, hvcall) if (!ops->op) return -EINVAL;
+#include "mshv_sched_ops.h"
+
+	guard(mutex)(&mshv_sched_ops_lock);
+	if (mshv_sched_ops || mshv_sched_partitions_exist())
+		return -EBUSY;
+
+#define MSHV_SCHED_OP(op, hvcall) static_call_update(mshv_sched_##op, ops->op);
+#include "mshv_sched_ops.h"
 	mshv_sched_ops = ops;
 
-	return old;
+	return 0;
 }
+
+void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops)
+{
+	guard(mutex)(&mshv_sched_ops_lock);
+	if (!ops || mshv_sched_ops != ops)
+		return;
+
+#define MSHV_SCHED_OP(op, hvcall) static_call_update(mshv_sched_##op, hvcall);
+#include "mshv_sched_ops.h"
+	mshv_sched_ops = NULL;
+}
+#endif

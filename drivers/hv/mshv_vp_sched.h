@@ -150,12 +150,15 @@ void mshv_vp_sched_kick(struct mshv_vp *vp);
  * @dispatch_thread_blocked: True while the hypervisor counts @vp's
  *	dispatch thread as blocked.
  *
- * The scheduler core calls these only through static calls, bound by
- * mshv_sched_ops_register().  The operations returning int return 0 or a
- * negative errno.  All are called in process context with interrupts and
- * preemption enabled, by the task running the VP.  @interrupt_pending and
- * @dispatch_thread_blocked are also evaluated as the condition of a wait,
- * so they must not sleep.
+ * The hypercalls of mshv_sched_hvcall.c implement these operations, and
+ * the scheduler core calls them directly.  With CONFIG_MSHV_SCHED_OPS,
+ * which only a test backend selects, the core calls each operation
+ * through a static call instead: it defaults to the hypercall, and
+ * mshv_sched_ops_register() can point it at another backend.  The
+ * operations returning int return 0 or a negative errno.  All are called
+ * in process context with interrupts and preemption enabled, by the task
+ * running the VP.  @interrupt_pending and @dispatch_thread_blocked are
+ * also evaluated as the condition of a wait, so they must not sleep.
  */
 struct mshv_sched_ops {
 	int (*dispatch_vp)(struct mshv_vp *vp, u32 flags,
@@ -168,29 +171,43 @@ struct mshv_sched_ops {
 	bool (*dispatch_thread_blocked)(struct mshv_vp *vp);
 };
 
+#if IS_ENABLED(CONFIG_MSHV_SCHED_OPS)
 /**
- * mshv_sched_ops_register() - Bind the scheduler core to a backend
- * @ops: the backend's operations, all set; NULL unbinds
+ * mshv_sched_ops_register() - Bind the scheduler core to another backend
+ * @ops: the backend's operations, all set
  *
- * Points the scheduler core's static calls at @ops.  The production
- * backend (mshv_sched_hvcall.c) registers itself at module init; a test
- * backend can take its place and put the previous one back.  The caller
- * guarantees that no VP runs meanwhile: there is no locking against
- * mshv_vp_sched_run().
+ * Points the scheduler core's static calls at @ops in place of the
+ * hypercalls.  Registrations are serialised; one backend at a time.  No
+ * partition of /dev/mshv may exist: their VPs were set up for the
+ * hypercalls.  A backend registers only where no hypervisor can run such
+ * partitions meanwhile (a simulator without Hyper-V, a test).
  *
  * Context: Process context; may sleep.
- * Return: the previously registered operations, or NULL.
+ * Return: 0; -EINVAL if an operation of @ops is NULL; -EBUSY if another
+ * backend is registered or a partition exists.
  */
-const struct mshv_sched_ops *
-mshv_sched_ops_register(const struct mshv_sched_ops *ops);
+int mshv_sched_ops_register(const struct mshv_sched_ops *ops);
 
 /**
- * mshv_sched_hvcall_init() - Register the production backend
+ * mshv_sched_ops_unregister() - Bind the scheduler core back to the hypercalls
+ * @ops: the operations mshv_sched_ops_register() registered
+ *
+ * The caller guarantees that none of its VPs runs any more.  Does nothing
+ * if @ops is not the registered backend.
+ *
+ * Context: Process context; may sleep.
+ */
+void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops);
+#endif
+
+/* Hypercalls of the scheduler core, mshv_sched_hvcall.c */
+
+/**
+ * mshv_sched_hvcall_init() - Set up the scheduler core's hypercalls
  * @dev: the mshv device, for messages
  *
- * Binds the scheduler core to the hypercalls and, when the hypervisor uses
- * the root scheduler, allocates the per-CPU HVCALL_DISPATCH_VP buffers.
- * Must be called after retrieving the scheduler type.
+ * Allocates the per-CPU HVCALL_DISPATCH_VP buffers when the hypervisor uses
+ * the root scheduler.  Must be called after retrieving the scheduler type.
  *
  * Return: 0 or a negative errno.
  */
@@ -200,6 +217,73 @@ int mshv_sched_hvcall_init(struct device *dev);
  * mshv_sched_hvcall_exit() - Undo mshv_sched_hvcall_init()
  */
 void mshv_sched_hvcall_exit(void);
+
+/**
+ * mshv_vp_dispatch() - Dispatch a VP on this CPU (HVCALL_DISPATCH_VP)
+ * @vp: the VP
+ * @flags: HV_DISPATCH_VP_FLAG_*
+ * @res: filled with the dispatch state and event the VP stopped with
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
+		     struct hv_output_dispatch_vp *res);
+
+/**
+ * mshv_vp_clear_explicit_suspend() - Clear a VP's explicit suspend register
+ * @vp: the VP
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_vp_clear_explicit_suspend(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_set_explicit_suspend() - Set a VP's explicit suspend register
+ * @vp: the VP
+ *
+ * Any task may call this while another one dispatches @vp.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_vp_set_explicit_suspend(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_resume() - Let the hypervisor's scheduler run a VP
+ * @vp: the VP
+ *
+ * Clears the VP's intercept suspend and explicit suspend registers.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_vp_resume(struct mshv_vp *vp);
+
+/**
+ * mshv_suspend_vp() - Explicitly suspend a VP
+ * @vp: the VP
+ * @message_in_flight: set when an intercept suspended the VP too, so a
+ *	message is on its way to the root
+ *
+ * Return: 0 or a negative errno.
+ */
+int mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight);
+
+/**
+ * mshv_vp_interrupt_pending() - Is an interrupt pending for a VP?
+ * @vp: the VP
+ *
+ * Return: the pending interrupt vectors of @vp's register page; nonzero
+ * when an interrupt is pending.
+ */
+u64 mshv_vp_interrupt_pending(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_dispatch_thread_blocked() - Is a VP's dispatch thread blocked?
+ * @vp: the VP
+ *
+ * Return: true while the hypervisor counts the VP's dispatch thread as
+ * blocked.
+ */
+bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp);
 
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* The scheduler type in force, for userspace: mshv_sched_type.c */

@@ -56,7 +56,6 @@ struct fake_step {
 struct fake_hv {
 	struct mshv_partition *pt;
 	struct mshv_vp *vp;
-	const struct mshv_sched_ops *saved_ops;
 	enum hv_scheduler_type saved_type;
 
 	/* The script; errors are one-shot. */
@@ -819,6 +818,25 @@ static void mshv_vp_sched_test_kick(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, RUN_FLAG(root_sched_blocked), 0);
 }
 
+/*
+ * Registration takes one backend at a time, each with every operation
+ * set, and unregistering a backend that is not the registered one
+ * changes nothing.  The suite's fake is registered while a case runs.
+ */
+static void mshv_vp_sched_test_register(struct kunit *test)
+{
+	struct mshv_sched_ops partial = fake_ops;
+
+	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&fake_ops), -EBUSY);
+	partial.dispatch_vp = NULL;
+	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EINVAL);
+	mshv_sched_ops_unregister(&partial);
+	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EINVAL);
+	partial = fake_ops;
+	mshv_sched_ops_unregister(&partial);
+	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EBUSY);
+}
+
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* The scheduler type userspace sees for each one the hypervisor reports. */
 static void mshv_vp_sched_test_sched_type(struct kunit *test)
@@ -1015,6 +1033,7 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 {
 	struct device *dev;
 	struct fake_hv *f;
+	int ret;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -1040,8 +1059,11 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 	fake = f;
 	test->priv = f;
 	f->saved_type = hv_scheduler_type;
+	ret = mshv_sched_ops_register(&fake_ops);
+	if (ret == -EBUSY)
+		kunit_skip(test, "a backend or a partition is live");
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	hv_scheduler_type = HV_SCHEDULER_TYPE_ROOT;
-	f->saved_ops = mshv_sched_ops_register(&fake_ops);
 
 	return 0;
 }
@@ -1050,7 +1072,7 @@ static void mshv_vp_sched_test_exit(struct kunit *test)
 {
 	struct fake_hv *f = test->priv;
 
-	mshv_sched_ops_register(f->saved_ops);
+	mshv_sched_ops_unregister(&fake_ops);
 	hv_scheduler_type = f->saved_type;
 	fake = NULL;
 
@@ -1084,6 +1106,7 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_hyp_signal_message_in_flight),
 	KUNIT_CASE(mshv_vp_sched_test_hyp_suspend_error),
 	KUNIT_CASE(mshv_vp_sched_test_kick),
+	KUNIT_CASE(mshv_vp_sched_test_register),
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	KUNIT_CASE(mshv_vp_sched_test_sched_type),
 	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),

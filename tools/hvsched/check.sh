@@ -4,6 +4,8 @@
 # check.sh : every check of the project (make check).
 #   series : the generated patches apply to a clean base, each passes
 #            checkpatch --strict and each builds (incrementally);
+#   calls  : drivers/hv/ in a production configuration builds for x86_64 and
+#            arm64, and the scheduler core calls the hypercalls directly;
 #   static : sparse and W=1 on our C files;
 #   test   : the test kernel boots under QEMU, built-in KUnit + kselftests;
 #   debug  : the same on the debug kernel (lockdep, KASAN, kmemleak, ...).
@@ -11,7 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tools/hvsched/lib.sh
-STAGES=${STAGES:-"series static test debug"}
+STAGES=${STAGES:-"series calls static test debug"}
 mkdir -p "$B"
 : > "$RESULTS"
 t0=$(date +%s)
@@ -28,6 +30,11 @@ has() { case " $STAGES " in *" $1 "*) return 0 ;; esac; return 1; }
 if has series; then
 	step "series: format-patch, apply to a clean base, checkpatch --strict, build each patch"
 	bash "$HV/series.sh" check
+fi
+
+if has calls; then
+	step "calls: production builds of drivers/hv (x86_64, arm64); direct calls on the dispatch path"
+	bash "$HV/dispatch-calls.sh"
 fi
 
 test_kernel_ok=0

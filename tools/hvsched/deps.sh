@@ -6,13 +6,15 @@
 # the apt-get line to run is printed and the script fails.
 set -uo pipefail
 # package:probe (a command, or a file that the package installs).  The
-# python3-* modules are for checkpatch's spdxcheck.py, run with /usr/bin/python3.
+# python3-* modules are for checkpatch's spdxcheck.py, run with /usr/bin/python3;
+# the arm64 cross compiler is for the production build of drivers/hv on arm64.
 need="gcc:gcc make:make flex:flex bison:bison bc:bc libelf-dev:/usr/include/gelf.h
 libssl-dev:/usr/include/openssl/ssl.h cpio:cpio qemu-system-x86:qemu-system-x86_64
 busybox-static:/bin/busybox sparse:sparse python3:python3 perl:perl git:git xz-utils:xz
 file:file ccache:ccache dwarves:pahole rsync:rsync debian-archive-keyring:/usr/share/keyrings/debian-archive-keyring.gpg
 libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a kmod:depmod dpkg-dev:dpkg-source
-python3-ply:/usr/lib/python3/dist-packages/ply python3-git:/usr/lib/python3/dist-packages/git"
+python3-ply:/usr/lib/python3/dist-packages/ply python3-git:/usr/lib/python3/dist-packages/git
+gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc"
 missing=""
 for e in $need; do
 	pkg=${e%%:*} probe=${e#*:}
