@@ -48,7 +48,7 @@ static const union hv_input_vtl input_vtl_zero;
  * message to receive and deliver to VMM.
  */
 int
-mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
+mshv_hvcall_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
 {
 	struct hv_register_assoc explicit_suspend = {
 		.name = HV_REGISTER_EXPLICIT_SUSPEND
@@ -92,7 +92,7 @@ mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
  * after VP is released from HV_REGISTER_EXPLICIT_SUSPEND in case of the
  * opposite order.
  */
-int mshv_vp_resume(struct mshv_vp *vp)
+int mshv_hvcall_resume_vp(struct mshv_vp *vp)
 {
 	struct hv_register_assoc suspend_regs[2] = {
 			{ .name = HV_REGISTER_INTERCEPT_SUSPEND },
@@ -105,8 +105,8 @@ int mshv_vp_resume(struct mshv_vp *vp)
 }
 
 int
-mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
-		 struct hv_output_dispatch_vp *res)
+mshv_hvcall_dispatch_vp(struct mshv_vp *vp, u32 flags,
+			struct hv_output_dispatch_vp *res)
 {
 	struct hv_input_dispatch_vp *input;
 	struct hv_output_dispatch_vp *output;
@@ -151,7 +151,7 @@ mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 }
 
 int
-mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
+mshv_hvcall_clear_explicit_suspend(struct mshv_vp *vp)
 {
 	struct hv_register_assoc explicit_suspend = {
 		.name = HV_REGISTER_EXPLICIT_SUSPEND,
@@ -176,7 +176,7 @@ mshv_vp_clear_explicit_suspend(struct mshv_vp *vp)
  * hypervisor makes a dispatch in progress return, and every later one
  * return at once, until the loop clears the register again.
  */
-int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
+int mshv_hvcall_set_explicit_suspend(struct mshv_vp *vp)
 {
 	struct hv_register_assoc explicit_suspend = {
 		.name = HV_REGISTER_EXPLICIT_SUSPEND,
@@ -193,20 +193,20 @@ int mshv_vp_set_explicit_suspend(struct mshv_vp *vp)
 }
 
 #if IS_ENABLED(CONFIG_X86_64)
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp)
 {
 	if (!vp->vp_register_page)
 		return 0;
 	return vp->vp_register_page->interrupt_vectors.as_uint64;
 }
 #else
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp)
+u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp)
 {
 	return 0;
 }
 #endif
 
-bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp)
+bool mshv_hvcall_dispatch_thread_blocked(struct mshv_vp *vp)
 {
 	struct hv_stats_page **stats = vp->vp_stats_pages;
 	u64 *self_vp_cntrs = stats[HV_STATS_AREA_SELF]->data;

@@ -98,10 +98,11 @@ struct file_operations;
  *   a scheduler kick, the entry a SynIC scheduler message takes
  *   (mshv_vp_sched_kick()).
  * - Core scheduler (mshv_sim_core.c): resume_vp clears the intercept then
- *   the explicit suspend register, in that order, as upstream's
- *   mshv_vp_resume() documents; suspend_vp sets the explicit register and
- *   reads the intercept one, and an intercept is not taken while the VP
- *   is explicitly suspended (the race described at mshv_suspend_vp()).
+ *   the explicit suspend register, in that order, as the comment of
+ *   mshv_hvcall_resume_vp() (upstream's, moved) explains; suspend_vp sets
+ *   the explicit register and reads the intercept one, and an intercept
+ *   is not taken while the VP is explicitly suspended (the race described
+ *   at mshv_hvcall_suspend_vp()).
  *   The hypervisor's thread for the VP runs it round-robin over all
  *   online CPUs, a slice on each, and sleeps while the VP is suspended or
  *   its partition deleted.

@@ -21,21 +21,24 @@
 #include "mshv_vp_sched.h"
 #include "mshv_vp_task.h"
 
-/* mshv_sched_ops.h lists as many operations as struct mshv_sched_ops has. */
+/* mshv_sched_ops.h lists as many operations as struct mshv_sched_ops has, */
 struct mshv_sched_ops_count {
-#define MSHV_SCHED_OP(op, hvcall) char op;
+#define MSHV_SCHED_OP(op) char op
 #include "mshv_sched_ops.h"
 };
 
 static_assert(sizeof(struct mshv_sched_ops_count) ==
 	      sizeof(struct mshv_sched_ops) / sizeof(void *));
 
+/* and mshv_hvcall_op() has the type of operation op. */
+#define MSHV_SCHED_OP(op)						\
+	static_assert(__same_type(&mshv_hvcall_##op,			\
+				  typeof_member(struct mshv_sched_ops, op)))
+#include "mshv_sched_ops.h"
+
 #if IS_ENABLED(CONFIG_MSHV_SCHED_OPS)
 /* A static call per operation, bound to its hypercall until a backend registers. */
-#define MSHV_SCHED_OP(op, hvcall)					\
-	static_assert(__same_type(&hvcall,				\
-				  typeof_member(struct mshv_sched_ops, op))); \
-	DEFINE_STATIC_CALL(mshv_sched_##op, hvcall);
+#define MSHV_SCHED_OP(op) DEFINE_STATIC_CALL(mshv_sched_##op, mshv_hvcall_##op)
 #include "mshv_sched_ops.h"
 
 #define mshv_sched_call(op) static_call(mshv_sched_##op)
@@ -45,12 +48,7 @@ static const struct mshv_sched_ops *mshv_sched_ops;
 static DEFINE_MUTEX(mshv_sched_ops_lock);
 #else
 /* Production: a direct call of each operation's hypercall, nothing to bind. */
-#define MSHV_SCHED_OP(op, hvcall)					\
-	static typeof_member(struct mshv_sched_ops, op) const		\
-		mshv_sched_##op = hvcall;
-#include "mshv_sched_ops.h"
-
-#define mshv_sched_call(op) mshv_sched_##op
+#define mshv_sched_call(op) mshv_hvcall_##op
 #endif
 
 /*
@@ -277,14 +275,19 @@ static bool mshv_sched_partitions_exist(void)
 
 int mshv_sched_ops_register(const struct mshv_sched_ops *ops)
 {
-#define MSHV_SCHED_OP(op, hvcall) if (!ops->op) return -EINVAL;
+	const struct mshv_sched_ops o = *ops;
+	bool complete = true;
+
+#define MSHV_SCHED_OP(op) (complete &= !!o.op)
 #include "mshv_sched_ops.h"
+	if (!complete)
+		return -EINVAL;
 
 	guard(mutex)(&mshv_sched_ops_lock);
 	if (mshv_sched_ops || mshv_sched_partitions_exist())
 		return -EBUSY;
 
-#define MSHV_SCHED_OP(op, hvcall) static_call_update(mshv_sched_##op, ops->op);
+#define MSHV_SCHED_OP(op) static_call_update(mshv_sched_##op, o.op)
 #include "mshv_sched_ops.h"
 	mshv_sched_ops = ops;
 
@@ -297,7 +300,7 @@ void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops)
 	if (!ops || mshv_sched_ops != ops)
 		return;
 
-#define MSHV_SCHED_OP(op, hvcall) static_call_update(mshv_sched_##op, hvcall);
+#define MSHV_SCHED_OP(op) static_call_update(mshv_sched_##op, mshv_hvcall_##op)
 #include "mshv_sched_ops.h"
 	mshv_sched_ops = NULL;
 }

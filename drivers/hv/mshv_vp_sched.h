@@ -219,71 +219,71 @@ int mshv_sched_hvcall_init(struct device *dev);
 void mshv_sched_hvcall_exit(void);
 
 /**
- * mshv_vp_dispatch() - Dispatch a VP on this CPU (HVCALL_DISPATCH_VP)
+ * mshv_hvcall_dispatch_vp() - Dispatch a VP on this CPU (HVCALL_DISPATCH_VP)
  * @vp: the VP
  * @flags: HV_DISPATCH_VP_FLAG_*
  * @res: filled with the dispatch state and event the VP stopped with
  *
  * Return: 0 or a negative errno.
  */
-int mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
-		     struct hv_output_dispatch_vp *res);
+int mshv_hvcall_dispatch_vp(struct mshv_vp *vp, u32 flags,
+			    struct hv_output_dispatch_vp *res);
 
 /**
- * mshv_vp_clear_explicit_suspend() - Clear a VP's explicit suspend register
+ * mshv_hvcall_clear_explicit_suspend() - Clear a VP's explicit suspend register
  * @vp: the VP
  *
  * Return: 0 or a negative errno.
  */
-int mshv_vp_clear_explicit_suspend(struct mshv_vp *vp);
+int mshv_hvcall_clear_explicit_suspend(struct mshv_vp *vp);
 
 /**
- * mshv_vp_set_explicit_suspend() - Set a VP's explicit suspend register
+ * mshv_hvcall_set_explicit_suspend() - Set a VP's explicit suspend register
  * @vp: the VP
  *
  * Any task may call this while another one dispatches @vp.
  *
  * Return: 0 or a negative errno.
  */
-int mshv_vp_set_explicit_suspend(struct mshv_vp *vp);
+int mshv_hvcall_set_explicit_suspend(struct mshv_vp *vp);
 
 /**
- * mshv_vp_resume() - Let the hypervisor's scheduler run a VP
+ * mshv_hvcall_resume_vp() - Let the hypervisor's scheduler run a VP
  * @vp: the VP
  *
  * Clears the VP's intercept suspend and explicit suspend registers.
  *
  * Return: 0 or a negative errno.
  */
-int mshv_vp_resume(struct mshv_vp *vp);
+int mshv_hvcall_resume_vp(struct mshv_vp *vp);
 
 /**
- * mshv_suspend_vp() - Explicitly suspend a VP
+ * mshv_hvcall_suspend_vp() - Explicitly suspend a VP
  * @vp: the VP
  * @message_in_flight: set when an intercept suspended the VP too, so a
  *	message is on its way to the root
  *
  * Return: 0 or a negative errno.
  */
-int mshv_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight);
+int mshv_hvcall_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight);
 
 /**
- * mshv_vp_interrupt_pending() - Is an interrupt pending for a VP?
+ * mshv_hvcall_interrupt_pending() - Is an interrupt pending for a VP?
  * @vp: the VP
  *
  * Return: the pending interrupt vectors of @vp's register page; nonzero
  * when an interrupt is pending.
  */
-u64 mshv_vp_interrupt_pending(struct mshv_vp *vp);
+u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp);
 
 /**
- * mshv_vp_dispatch_thread_blocked() - Is a VP's dispatch thread blocked?
+ * mshv_hvcall_dispatch_thread_blocked() - Is a VP's dispatch thread blocked?
  * @vp: the VP
  *
  * Return: true while the hypervisor counts the VP's dispatch thread as
  * blocked.
  */
-bool mshv_vp_dispatch_thread_blocked(struct mshv_vp *vp);
+bool mshv_hvcall_dispatch_thread_blocked(struct mshv_vp *vp);
 
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* The scheduler type in force, for userspace: mshv_sched_type.c */

@@ -13,7 +13,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tools/hvsched/lib.sh
 T=$B/tree
-fns=$(sed -n 's/^MSHV_SCHED_OP([a-z_]*, *\([a-z_]*\))$/\1/p' "$T/drivers/hv/mshv_sched_ops.h")
+# Operation op is implemented by mshv_hvcall_op() (mshv_sched_ops.h).
+fns=$(sed -n 's/^MSHV_SCHED_OP(\([a-z_]*\));$/mshv_hvcall_\1/p' "$T/drivers/hv/mshv_sched_ops.h")
 [ -n "$fns" ] || { record "dispatch calls: operations listed in mshv_sched_ops.h" FAIL "none found"; exit 0; }
 
 cc_for() { # cc_for ARCH: the compiler command, with ccache when there is one
