@@ -63,10 +63,11 @@ long mshv_ioctl_check_extension(void __user *user_arg)
 	case MSHV_CAP_SCHEDULER_TYPE:
 		return mshv_sched_type();
 	case MSHV_CAP_VP_TASKS:
-		return 1;
+		return IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED);
 	}
 
-	return 0;
+	/* Unknown, or the VTL driver's: not implemented here */
+	return -EOPNOTSUPP;
 }
 
 static ssize_t scheduler_type_show(struct device *dev,

@@ -285,7 +285,6 @@ u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp);
  */
 bool mshv_hvcall_dispatch_thread_blocked(struct mshv_vp *vp);
 
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* The scheduler type in force, for userspace: mshv_sched_type.c */
 
 /**
@@ -310,13 +309,13 @@ const char *mshv_sched_type_name(u32 type);
  * @user_arg: user pointer to the __u32 MSHV_CAP_* to check
  *
  * Return: the value of the capability; MSHV_CAP_SCHEDULER_TYPE gives
- * mshv_sched_type().  0 for a capability this driver does not know;
- * -EFAULT when @user_arg cannot be read.
+ * mshv_sched_type().  -EOPNOTSUPP for a capability this driver does not
+ * implement (those of the VTL driver included), as the VTL driver's
+ * /dev/mshv answers; -EFAULT when @user_arg cannot be read.
  */
 long mshv_ioctl_check_extension(void __user *user_arg);
 
 /* Attributes of the mshv device: scheduler_type */
 extern const struct attribute_group *mshv_sched_groups[];
-#endif
 
 #endif /* _MSHV_VP_SCHED_H_ */

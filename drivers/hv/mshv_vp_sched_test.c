@@ -837,7 +837,6 @@ static void mshv_vp_sched_test_register(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EBUSY);
 }
 
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* The scheduler type userspace sees for each one the hypervisor reports. */
 static void mshv_vp_sched_test_sched_type(struct kunit *test)
 {
@@ -882,7 +881,6 @@ static void mshv_vp_sched_test_sched_type(struct kunit *test)
 			KUNIT_EXPECT_NULL_MSG(test, name, "case %u", i);
 	}
 }
-#endif
 
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* Ask the loop to return, as MSHV_CANCEL_RUN_VP does. */
@@ -961,6 +959,17 @@ static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
 	KUNIT_EXPECT_EQ(test, fake->nresume, 1);
 	KUNIT_EXPECT_EQ(test, fake->nsuspend, 1);
+}
+
+/* A worker's thread name keeps its VP index whatever the partition id. */
+static void mshv_vp_sched_test_worker_name(struct kunit *test)
+{
+	char name[TASK_COMM_LEN];
+
+	mshv_vp_worker_name(name, 42, 3);
+	KUNIT_EXPECT_STREQ(test, name, "vp3-mshv42");
+	mshv_vp_worker_name(name, U64_MAX, U32_MAX);
+	KUNIT_EXPECT_STREQ(test, name, "vp4294967295-ms");
 }
 #endif
 
@@ -1107,11 +1116,12 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_hyp_suspend_error),
 	KUNIT_CASE(mshv_vp_sched_test_kick),
 	KUNIT_CASE(mshv_vp_sched_test_register),
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	KUNIT_CASE(mshv_vp_sched_test_sched_type),
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_exit_in_blocked_wait),
 	KUNIT_CASE(mshv_vp_sched_test_hyp_exit_request),
+	KUNIT_CASE(mshv_vp_sched_test_worker_name),
 	KUNIT_CASE(mshv_vp_sched_test_cancel_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_cancel_sticky_register),
 #endif

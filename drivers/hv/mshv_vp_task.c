@@ -122,6 +122,11 @@ static int mshv_vp_worker_stop(struct mshv_vp_task *t)
 	return 0;
 }
 
+void mshv_vp_worker_name(char *name, u64 pt_id, u32 vp_index)
+{
+	snprintf(name, TASK_COMM_LEN, "vp%u-mshv%llu", vp_index, pt_id);
+}
+
 /*
  * Create the VP's worker in the calling process (the VMM).  It is not
  * waited for: vhost_task_get_task() gives its task at once, so a worker
@@ -137,8 +142,7 @@ static int mshv_vp_worker_start(struct mshv_vp_task *t)
 	if ((current->flags & PF_KTHREAD) || !current->mm)
 		return -EINVAL;
 
-	snprintf(name, sizeof(name), "mshv%llu-vp%u",
-		 vp->vp_partition->pt_id, vp->vp_index);
+	mshv_vp_worker_name(name, vp->vp_partition->pt_id, vp->vp_index);
 	vtsk = vhost_task_create(mshv_vp_worker_fn, mshv_vp_worker_killed, t,
 				 name);
 	if (IS_ERR(vtsk))

@@ -37,7 +37,7 @@ struct vhost_task;
  * - inline mode: the VMM thread that calls MSHV_RUN_VP dispatches the VP,
  *   as upstream always did;
  * - worker mode: a dispatch worker per VP, a vhost_task user worker of the
- *   VMM process named "mshv<partition>-vp<index>", dispatches it.  It is a
+ *   VMM process named "vp<index>-mshv<partition>", dispatches it.  It is a
  *   thread of the VMM (/proc/PID/task), in the VMM's cgroups, accepts
  *   sched_setaffinity() and sched_setscheduler(), and dies with the VMM.
  *   MSHV_RUN_VP hands the VP to the worker and sleeps until the worker
@@ -157,6 +157,17 @@ struct mshv_vp_task {
  * for and the hypervisor schedules VPs itself.
  */
 int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags);
+
+/**
+ * mshv_vp_worker_name() - The name of a VP's worker thread
+ * @name: TASK_COMM_LEN bytes
+ * @pt_id: the partition's id
+ * @vp_index: the VP's index
+ *
+ * "vp<VP index>-mshv<partition id>", cut to TASK_COMM_LEN - 1 characters:
+ * the VP index comes first, so that no partition id cuts it off.
+ */
+void mshv_vp_worker_name(char *name, u64 pt_id, u32 vp_index);
 
 /**
  * mshv_vp_task_init() - Give a new VP its task state

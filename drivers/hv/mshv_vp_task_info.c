@@ -54,20 +54,30 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t)
 	return NULL;
 }
 
+/* Version 0 ends with the reserved words; later versions append fields. */
+static_assert(MSHV_VP_TASK_INFO_SIZE_VER0 ==
+	      offsetofend(struct mshv_vp_task_info, reserved));
+
 int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 {
 	struct mshv_vp_task_info args;
 	struct task_struct *task;
+	u32 usize;
 	int ret;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
+	if (get_user(usize, (u32 __user *)uarg))
 		return -EFAULT;
+	if (usize < MSHV_VP_TASK_INFO_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&args, sizeof(args), uarg, usize);
+	if (ret)
+		return ret;
 
-	/* Everything is checked before anything is done. */
-	if (args.size != sizeof(args) ||
-	    (args.flags & ~MSHV_VP_TASK_F_CREATE) || args.mode ||
-	    args.tid || args.cpu || memchr_inv(args.reserved, 0,
-					       sizeof(args.reserved)))
+	/* Everything is checked before anything is done; outputs are ignored. */
+	if ((args.flags & ~MSHV_VP_TASK_F_CREATE) ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 
 	if (args.flags & MSHV_VP_TASK_F_CREATE) {
@@ -76,8 +86,10 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 			return ret;
 	}
 
+	args.size = sizeof(args);
 	args.mode = t->vp->vp_partition->pt_vp_workers ? MSHV_VP_TASK_WORKER :
 							 MSHV_VP_TASK_INLINE;
+	args.tid = 0;
 	args.cpu = -1;
 
 	spin_lock(&t->lock);
@@ -90,10 +102,7 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 	rcu_read_unlock();
 	spin_unlock(&t->lock);
 
-	if (copy_to_user(uarg, &args, sizeof(args)))
-		return -EFAULT;
-
-	return 0;
+	return copy_struct_to_user(uarg, usize, &args, sizeof(args), NULL);
 }
 
 static int mshv_vp_tasks_show(struct seq_file *m, void *unused)

@@ -2,7 +2,7 @@
 /*
  * mshv_sim: the Linux task of each VP under the integrated scheduler.  In
  * worker mode a dispatch worker per VP, a thread of the VMM named
- * mshv<partition>-vp<index>; in inline mode the MSHV_RUN_VP caller.
+ * vp<index>-mshv<partition>; in inline mode the MSHV_RUN_VP caller.
  * MSHV_GET_VP_TASK and debugfs name that task; MSHV_CANCEL_RUN_VP makes
  * the VP return to userspace in both modes, and is never lost; the
  * MSHV_RUN_VP contract is the same in both modes.
@@ -72,8 +72,8 @@ FIXTURE_TEARDOWN(vp_task)
 	close(fd);
 }
 
-/* Threads of this process whose name starts with @prefix */
-static int count_threads(const char *prefix)
+/* Threads of this process whose name ends with @suffix */
+static int count_threads(const char *suffix)
 {
 	DIR *d = opendir("/proc/self/task");
 	char comm[32];
@@ -86,17 +86,18 @@ static int count_threads(const char *prefix)
 		if (e->d_name[0] == '.')
 			continue;
 		if (!sim_task_comm(atoi(e->d_name), comm, sizeof(comm)) &&
-		    !strncmp(comm, prefix, strlen(prefix)))
+		    strlen(comm) >= strlen(suffix) &&
+		    !strcmp(comm + strlen(comm) - strlen(suffix), suffix))
 			n++;
 	}
 	closedir(d);
 	return n;
 }
 
-/* A worker's name: mshv<pt>-vp<index>, cut to TASK_COMM_LEN - 1 */
+/* A worker's name: vp<index>-mshv<pt>, cut to TASK_COMM_LEN - 1 */
 static void worker_name(__u64 pt, __u32 idx, char name[16])
 {
-	snprintf(name, 16, "mshv%llu-vp%u", (unsigned long long)pt, idx);
+	snprintf(name, 16, "vp%u-mshv%llu", idx, (unsigned long long)pt);
 }
 
 /*
@@ -109,10 +110,10 @@ TEST_F(vp_task, get_vp_task)
 {
 	static const __u32 idx[3] = { 0, 5, 17 };
 	struct mshv_vp_task_info t[3], t2;
-	char comm[32], name[16], prefix[16], mode[16];
+	char comm[32], name[16], suffix[16], mode[16];
 	int fds[3], i, ret, tid, cpu;
 
-	snprintf(prefix, sizeof(prefix), "mshv%llu-vp",
+	snprintf(suffix, sizeof(suffix), "-mshv%llu",
 		 (unsigned long long)self->pt);
 	for (i = 0; i < 3; i++) {
 		fds[i] = sim_create_vp(self->fd, self->pt, idx[i],
@@ -124,7 +125,7 @@ TEST_F(vp_task, get_vp_task)
 			  MSHV_VP_TASK_INLINE, t2.mode);
 		EXPECT_EQ(0, t2.tid);
 		EXPECT_EQ(-1, t2.cpu);
-		EXPECT_EQ(variant->workers ? i : 0, count_threads(prefix));
+		EXPECT_EQ(variant->workers ? i : 0, count_threads(suffix));
 		ASSERT_EQ(0, sim_vp_task(fds[i], &t[i]));
 		EXPECT_EQ(sizeof(t[i]), t[i].size);
 		EXPECT_EQ(MSHV_VP_TASK_F_CREATE, t[i].flags);
@@ -148,7 +149,7 @@ TEST_F(vp_task, get_vp_task)
 		ASSERT_EQ(0, sim_vp_task(fds[i], &t2));
 		EXPECT_EQ(t[i].tid, t2.tid);
 	}
-	EXPECT_EQ(variant->workers ? 3 : 0, count_threads(prefix));
+	EXPECT_EQ(variant->workers ? 3 : 0, count_threads(suffix));
 
 	/* Each VP runs until DONE, called from this thread */
 	for (i = 0; i < 3; i++) {
@@ -174,27 +175,34 @@ TEST_F(vp_task, get_vp_task)
 		EXPECT_LE(0, cpu);
 	}
 	/* The workers stay until the VP goes: nothing new, nothing lost */
-	EXPECT_EQ(variant->workers ? 3 : 0, count_threads(prefix));
+	EXPECT_EQ(variant->workers ? 3 : 0, count_threads(suffix));
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
 }
 
 /*
- * Every malformed MSHV_GET_VP_TASK fails with EINVAL and has no side
- * effect: even with MSHV_VP_TASK_F_CREATE, no worker is created.
+ * Every malformed MSHV_GET_VP_TASK fails (EINVAL; E2BIG for non-zero
+ * fields of a later version) and has no side effect: even with
+ * MSHV_VP_TASK_F_CREATE, no worker is created.  The structure is
+ * extensible: a larger one with zeroes past the known fields is fine,
+ * and the output fields are ignored on input.
  */
 TEST_F(vp_task, get_vp_task_bad)
 {
+	struct {
+		struct mshv_vp_task_info t;
+		__u32 more[2];
+	} big;
 	struct mshv_vp_task_info t;
-	char prefix[16];
+	char suffix[16];
 	int fd, i;
 
-	snprintf(prefix, sizeof(prefix), "mshv%llu-vp",
+	snprintf(suffix, sizeof(suffix), "-mshv%llu",
 		 (unsigned long long)self->pt);
 	fd = sim_create_vp(self->fd, self->pt, 0, one_intercept, 1, 1);
 	ASSERT_LE(0, fd);
 
-	for (i = 0; i < 12; i++) {
+	for (i = 0; i < 7; i++) {
 		memset(&t, 0, sizeof(t));
 		t.size = sizeof(t);
 		t.flags = MSHV_VP_TASK_F_CREATE;
@@ -203,31 +211,16 @@ TEST_F(vp_task, get_vp_task_bad)
 			t.size = 0;
 			break;
 		case 1:
-			t.size = sizeof(t) - 4;
+			t.size = MSHV_VP_TASK_INFO_SIZE_VER0 - 4;
 			break;
 		case 2:
-			t.size = sizeof(t) + 4;
-			break;
-		case 3:
 			t.flags = 2;
 			break;
-		case 4:
+		case 3:
 			t.flags |= 0x80000000;
 			break;
-		case 5:
-			t.mode = MSHV_VP_TASK_WORKER;
-			break;
-		case 6:
-			t.tid = 1;
-			break;
-		case 7:
-			t.cpu = -1;
-			break;
-		case 8:
-			t.cpu = 1;
-			break;
 		default:
-			t.reserved[i - 9] = 1;
+			t.reserved[i - 4] = 1;
 			break;
 		}
 		EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, &t)) {
@@ -237,11 +230,40 @@ TEST_F(vp_task, get_vp_task_bad)
 			TH_LOG("case %d", i);
 		}
 	}
+	/* A later version's fields this kernel does not know must be 0 */
+	memset(&big, 0, sizeof(big));
+	big.t.size = sizeof(big);
+	big.t.flags = MSHV_VP_TASK_F_CREATE;
+	big.more[1] = 1;
+	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, &big));
+	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, NULL));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, count_threads(prefix));
+	EXPECT_EQ(0, count_threads(suffix));
+
+	/* Zero there, they are fine: the answer says which size was filled */
+	big.more[1] = 0;
+	big.t.flags = 0;
+	EXPECT_EQ(0, ioctl(fd, MSHV_GET_VP_TASK, &big));
+	EXPECT_EQ(MSHV_VP_TASK_INFO_SIZE_VER0, big.t.size);
+	EXPECT_EQ(0, big.more[0]);
+	EXPECT_EQ(0, big.more[1]);
+
+	/* Output fields are ignored on input */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.mode = 7;
+	t.tid = 1;
+	t.cpu = 5;
+	EXPECT_EQ(0, ioctl(fd, MSHV_GET_VP_TASK, &t));
+	EXPECT_EQ(variant->workers ? MSHV_VP_TASK_WORKER : MSHV_VP_TASK_INLINE,
+		  t.mode);
+	EXPECT_EQ(0, t.tid);
+	EXPECT_EQ(-1, t.cpu);
+	EXPECT_EQ(0, count_threads(suffix));
+
 	EXPECT_EQ(0, sim_vp_task(fd, &t));
-	EXPECT_EQ(variant->workers ? 1 : 0, count_threads(prefix));
+	EXPECT_EQ(variant->workers ? 1 : 0, count_threads(suffix));
 	close(fd);
 }
 
