@@ -93,11 +93,7 @@ def main():
     pairs = removed & added
     kinds = collections.Counter()
     report = []
-    for s, f, t, at_top in cand:
-        k = key(t)
-        if pairs[k] > 0 and (s == '-' or True):
-            # each pair consumes one removed and one added line
-            pass
+    # Each pair consumes one removed and one added line.
     used = {'-': collections.Counter(), '+': collections.Counter()}
     for s, f, t, at_top in cand:
         k = key(t)
