@@ -62,6 +62,8 @@ long mshv_ioctl_check_extension(void __user *user_arg)
 	switch (arg) {
 	case MSHV_CAP_SCHEDULER_TYPE:
 		return mshv_sched_type();
+	case MSHV_CAP_CANCEL_RUN_VP:
+		return 1;
 	case MSHV_CAP_VP_TASKS:
 		return IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED);
 	}

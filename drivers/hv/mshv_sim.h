@@ -448,6 +448,7 @@ static inline bool mshv_sim_vp_ioctl_allowed(unsigned int ioctl)
 	case MSHV_RUN_VP:
 	case MSHV_CANCEL_RUN_VP:
 	case MSHV_GET_VP_TASK:
+	case MSHV_CREATE_VP_WORKER:
 		return true;
 	default:
 		return false;

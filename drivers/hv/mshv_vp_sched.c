@@ -51,6 +51,12 @@ static DEFINE_MUTEX(mshv_sched_ops_lock);
 #define mshv_sched_call(op) mshv_hvcall_##op
 #endif
 
+/* Must the dispatch loop return to its caller?  See DOC: Exit requests. */
+static inline bool mshv_vp_exit_requested(const struct mshv_vp *vp)
+{
+	return READ_ONCE(vp->run.exit_req);
+}
+
 /*
  * This function is used when VPs are scheduled by the hypervisor's
  * scheduler.
@@ -59,7 +65,7 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 {
 	long ret;
 
-	if (mshv_vp_exit_requested(vp->vp_task))
+	if (mshv_vp_exit_requested(vp))
 		return -EINTR;
 
 	/* Resume VP execution */
@@ -71,7 +77,7 @@ static long mshv_run_vp_with_hyp_scheduler(struct mshv_vp *vp)
 
 	ret = wait_event_interruptible(vp->run.vp_suspend_queue,
 				       vp->run.kicked_by_hv == 1 ||
-				       mshv_vp_exit_requested(vp->vp_task));
+				       mshv_vp_exit_requested(vp));
 	if (ret || !vp->run.kicked_by_hv) {
 		bool message_in_flight;
 
@@ -110,8 +116,8 @@ mshv_vp_wait_for_hv_kick(struct mshv_vp *vp)
 				       (vp->run.kicked_by_hv == 1 &&
 					!mshv_sched_call(dispatch_thread_blocked)(vp)) ||
 				       mshv_sched_call(interrupt_pending)(vp) ||
-				       mshv_vp_exit_requested(vp->vp_task));
-	if (ret || mshv_vp_exit_requested(vp->vp_task))
+				       mshv_vp_exit_requested(vp));
+	if (ret || mshv_vp_exit_requested(vp))
 		return -EINTR;
 
 	trace_mshv_vp_wait_for_hv_kick(vp->vp_partition->pt_id,
@@ -147,7 +153,7 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 		struct hv_output_dispatch_vp output;
 
 		/* MSHV_CANCEL_RUN_VP, or the worker's caller has a signal */
-		if (mshv_vp_exit_requested(vp->vp_task)) {
+		if (mshv_vp_exit_requested(vp)) {
 			ret = -EINTR;
 			break;
 		}
@@ -232,6 +238,33 @@ long mshv_vp_sched_run_to_exit(struct mshv_vp *vp)
 	} while (ret == 0 && mshv_vp_handle_intercept(vp));
 
 	return ret;
+}
+
+long mshv_vp_sched_run_to_user(struct mshv_vp *vp)
+{
+	long ret;
+
+	/* A cancel issued before this call is not lost. */
+	if (test_and_clear_bit(MSHV_VP_EXIT_CANCEL, &vp->run.exit_req))
+		return -EINTR;
+
+	ret = mshv_vp_task_run(vp);
+
+	/* The VP returns to userspace: that is what a cancel asks for. */
+	if (ret == -EINTR)
+		clear_bit(MSHV_VP_EXIT_CANCEL, &vp->run.exit_req);
+
+	return ret;
+}
+
+long mshv_vp_sched_cancel(struct mshv_vp *vp, unsigned long flags)
+{
+	if (flags)
+		return -EINVAL;
+
+	set_bit(MSHV_VP_EXIT_CANCEL, &vp->run.exit_req);
+
+	return mshv_vp_sched_stop_dispatch(vp);
 }
 
 int mshv_vp_sched_stop_dispatch(struct mshv_vp *vp)

@@ -42,12 +42,14 @@ struct hv_output_dispatch_vp;
  *   context with interrupts enabled and may sleep.
  * - run.flags.intercept_suspend and run.flags.root_sched_blocked are read
  *   and written only by that task, in mshv_vp_sched_run().
- * - vp->vp_task->exit_req (MSHV_CANCEL_RUN_VP, or a stop of the worker)
- *   is set by any task, which then calls mshv_vp_sched_stop_dispatch():
+ * - run.exit_req (MSHV_VP_EXIT_* bits: MSHV_CANCEL_RUN_VP, or a stop of
+ *   the worker) is set by any task with atomic bitops, which then calls
+ *   mshv_vp_sched_stop_dispatch():
  *   it sets the VP's explicit suspend register, so that a dispatch in
  *   progress or about to start returns, and wakes run.vp_suspend_queue.
  *   The loop tests exit_req before every dispatch and in every wait, and
- *   returns -EINTR.
+ *   returns -EINTR.  Bits are cleared by the MSHV_RUN_VP caller only (see
+ *   DOC: Exit requests).
  * - run.flags.root_sched_dispatched is set by that task for the duration of
  *   the dispatch hypercall, with preemption disabled.  The irqfd fast path
  *   (mshv_try_assert_irq_fast()) reads it locklessly, from any context, as a
@@ -66,6 +68,38 @@ struct hv_output_dispatch_vp;
  * - run.vp_signaled_count counts kicks; partition teardown compares it with
  *   the hypervisor's count to drain kicks still in flight.
  */
+
+/**
+ * DOC: Exit requests
+ *
+ * MSHV_CANCEL_RUN_VP makes the VP return to userspace.  It cannot be lost,
+ * whenever it arrives, because it does not rely on the dispatching CPU
+ * taking an interrupt at the right moment:
+ *
+ * 1. it sets MSHV_VP_EXIT_CANCEL in @vp->run.exit_req, which the dispatch
+ *    loop tests before every dispatch and in every wait;
+ * 2. then (full barrier) it sets the VP's explicit suspend register in the
+ *    hypervisor (mshv_vp_sched_stop_dispatch()).  Hyper-V checks that
+ *    register when a dispatch starts and makes a dispatch in progress
+ *    return, with HV_VP_DISPATCH_EVENT_SUSPEND, so a dispatch entered
+ *    after the loop's last test of exit_req returns at once, on any CPU,
+ *    nohz_full or not;
+ * 3. it wakes the loop if it waits for a kick.
+ *
+ * After a SUSPEND event the loop clears the register and re-tests
+ * exit_req, which step 1 set before step 2.  A register left set by a
+ * cancel the loop saw at step 1 costs the next MSHV_RUN_VP one extra
+ * dispatch, nothing more.  The cancel is sticky: it is consumed only by
+ * an MSHV_RUN_VP that returns -EINTR (mshv_vp_sched_run_to_user()), so a
+ * cancel issued before MSHV_RUN_VP is entered, or while it returns a
+ * message, is not lost.  The cancel takes no lock.
+ */
+
+/* Why the dispatch loop must return to its caller (bits of vp->run.exit_req) */
+enum {
+	MSHV_VP_EXIT_CANCEL,	/* MSHV_CANCEL_RUN_VP, sticky */
+	MSHV_VP_EXIT_STOP,	/* the worker-mode MSHV_RUN_VP caller got a signal */
+};
 
 /**
  * mshv_vp_sched_run() - Run a VP until it has a message for the VMM
@@ -94,6 +128,35 @@ long mshv_vp_sched_run(struct mshv_vp *vp);
 long mshv_vp_sched_run_to_exit(struct mshv_vp *vp);
 
 /**
+ * mshv_vp_sched_run_to_user() - MSHV_RUN_VP: run a VP until it has a
+ *	message for userspace, unless a cancel is pending
+ * @vp: the VP; the caller holds @vp->vp_mutex
+ *
+ * Consumes a pending MSHV_CANCEL_RUN_VP at once, or runs @vp in the task
+ * that dispatches it (mshv_vp_task_run()), and consumes a cancel when that
+ * returns -EINTR: the VP returns to userspace, which is what a cancel asks
+ * for.  See DOC: Exit requests.
+ *
+ * Context: Process context, interrupts enabled.  May sleep.
+ * Return: as mshv_vp_sched_run().
+ */
+long mshv_vp_sched_run_to_user(struct mshv_vp *vp);
+
+/**
+ * mshv_vp_sched_cancel() - MSHV_CANCEL_RUN_VP
+ * @vp: the VP
+ * @flags: the ioctl's argument; no flag is defined
+ *
+ * Requests that @vp return to userspace (see DOC: Exit requests).  Does
+ * not wait for a running MSHV_RUN_VP and takes no lock.
+ *
+ * Context: Process context; any task.
+ * Return: 0; -EINVAL for a non-zero @flags, with no side effect; the
+ * errno of setting the explicit suspend register (the cancel stands).
+ */
+long mshv_vp_sched_cancel(struct mshv_vp *vp, unsigned long flags);
+
+/**
  * mshv_vp_handle_intercept() - Handle an intercept in the driver
  * @vp: the VP, stopped on the intercept in @vp->vp_intercept_msg_page
  *
@@ -107,7 +170,7 @@ bool mshv_vp_handle_intercept(struct mshv_vp *vp);
 /**
  * mshv_vp_sched_stop_dispatch() - Make a VP's dispatch loop see an exit
  *	request
- * @vp: the VP; the caller has just set a bit of @vp->vp_task->exit_req
+ * @vp: the VP; the caller has just set a bit of @vp->run.exit_req
  *
  * Sets @vp's explicit suspend register, so that the hypervisor ends a
  * dispatch of @vp in progress and makes the next one return at once, and

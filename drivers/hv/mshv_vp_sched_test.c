@@ -112,8 +112,7 @@ static int fake_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	s = &fake->steps[i];
 	fake->flags[i] = flags;
 	if (s->cancel)
-		fake->cancel_ret = mshv_vp_task_ioctl(vp, MSHV_CANCEL_RUN_VP,
-						      0);
+		fake->cancel_ret = mshv_vp_sched_cancel(vp, 0);
 	/*
 	 * Hyper-V checks the explicit suspend register when a dispatch
 	 * starts: the VP does not run.
@@ -129,7 +128,7 @@ static int fake_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	 * cancel not set the register, the guest would run on after it.
 	 */
 	if (s->until_irq && test_bit(MSHV_VP_EXIT_CANCEL,
-				     &vp->vp_task->exit_req))
+				     &vp->run.exit_req))
 		fake->ran_past_cancel++;
 	fake->resched_pending[i] = test_tsk_need_resched(current);
 	if (s->resched)
@@ -882,11 +881,10 @@ static void mshv_vp_sched_test_sched_type(struct kunit *test)
 	}
 }
 
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* Ask the loop to return, as MSHV_CANCEL_RUN_VP does. */
 static void request_exit(void)
 {
-	set_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	set_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->run.exit_req);
 	wake_up(&fake->vp->run.vp_suspend_queue);
 }
 
@@ -902,7 +900,7 @@ static void mshv_vp_sched_test_exit_before_dispatch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->ndispatch, 0);
 
 	/* The request stays until its owner clears it; then the VP runs. */
-	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->run.exit_req);
 	run_calls(test, &r2, 1);
 	KUNIT_EXPECT_EQ(test, r2.ret[0], 0);
 	KUNIT_EXPECT_EQ(test, fake->ndispatch, 1);
@@ -928,7 +926,7 @@ static void mshv_vp_sched_test_exit_in_blocked_wait(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->ndispatch, 1);
 	KUNIT_EXPECT_EQ(test, RUN_FLAG(root_sched_blocked), 1);
 
-	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->run.exit_req);
 	runner_start(test, &r2, 1);
 	if (wait_for_sleeper(test)) {
 		expect_still_waiting(test, &r2, 0, 1);
@@ -961,19 +959,7 @@ static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->nsuspend, 1);
 }
 
-/* A worker's thread name keeps its VP index whatever the partition id. */
-static void mshv_vp_sched_test_worker_name(struct kunit *test)
-{
-	char name[TASK_COMM_LEN];
 
-	mshv_vp_worker_name(name, 42, 3);
-	KUNIT_EXPECT_STREQ(test, name, "vp3-mshv42");
-	mshv_vp_worker_name(name, U64_MAX, U32_MAX);
-	KUNIT_EXPECT_STREQ(test, name, "vp4294967295-ms");
-}
-#endif
-
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /*
  * The cancel that could be lost: it lands after the loop's last test of
  * its exit requests and before the dispatch hypercall (the fake issues
@@ -1015,11 +1001,9 @@ static void mshv_vp_sched_test_cancel_sticky_register(struct kunit *test)
 {
 	struct runner r = {}, r2 = {};
 
-	KUNIT_EXPECT_EQ(test, mshv_vp_task_ioctl(fake->vp,
-						 MSHV_CANCEL_RUN_VP, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mshv_vp_sched_cancel(fake->vp, 1), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
-	KUNIT_EXPECT_EQ(test, mshv_vp_task_ioctl(fake->vp,
-						 MSHV_CANCEL_RUN_VP, 0), 0);
+	KUNIT_EXPECT_EQ(test, mshv_vp_sched_cancel(fake->vp, 0), 0);
 	KUNIT_EXPECT_TRUE(test, fake->explicit_suspend);
 
 	add_step(READY, NO_EVENT);	/* returns on the register instead */
@@ -1028,13 +1012,24 @@ static void mshv_vp_sched_test_cancel_sticky_register(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.ret[0], -EINTR);
 	KUNIT_EXPECT_EQ(test, fake->ndispatch, 0);
 
-	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->vp_task->exit_req);
+	clear_bit(MSHV_VP_EXIT_CANCEL, &fake->vp->run.exit_req);
 	fake->clear_kick = true;
 	run_calls(test, &r2, 1);
 	KUNIT_EXPECT_EQ(test, r2.ret[0], 0);
 	KUNIT_EXPECT_EQ(test, fake->ndispatch, 2);
 	KUNIT_EXPECT_EQ(test, fake->nclear, 1);
 	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
+}
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+/* A worker's thread name keeps its VP index whatever the partition id. */
+static void mshv_vp_sched_test_worker_name(struct kunit *test)
+{
+	char name[TASK_COMM_LEN];
+
+	mshv_vp_worker_name(name, 42, 3);
+	KUNIT_EXPECT_STREQ(test, name, "vp3-mshv42");
+	mshv_vp_worker_name(name, U64_MAX, U32_MAX);
+	KUNIT_EXPECT_STREQ(test, name, "vp4294967295-ms");
 }
 #endif
 
@@ -1057,10 +1052,6 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 	f->pt->pt_id = 42;
 	f->vp->vp_index = 3;
 	f->vp->vp_partition = f->pt;
-	f->vp->vp_task = kunit_kzalloc(test, sizeof(*f->vp->vp_task),
-				       GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, f->vp->vp_task);
-	f->vp->vp_task->vp = f->vp;
 	mutex_init(&f->vp->vp_mutex);
 	atomic64_set(&f->vp->run.vp_signaled_count, 0);
 	init_waitqueue_head(&f->vp->run.vp_suspend_queue);
@@ -1117,13 +1108,13 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_kick),
 	KUNIT_CASE(mshv_vp_sched_test_register),
 	KUNIT_CASE(mshv_vp_sched_test_sched_type),
-#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_exit_in_blocked_wait),
 	KUNIT_CASE(mshv_vp_sched_test_hyp_exit_request),
-	KUNIT_CASE(mshv_vp_sched_test_worker_name),
 	KUNIT_CASE(mshv_vp_sched_test_cancel_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_cancel_sticky_register),
+#if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
+	KUNIT_CASE(mshv_vp_sched_test_worker_name),
 #endif
 	{}
 };

@@ -3,7 +3,7 @@
  * Copyright (c) 2026, Microsoft Corporation.
  *
  * The Linux task that runs each guest VP: the MSHV_RUN_VP caller (inline
- * mode) or a per-VP dispatch worker (worker mode), and MSHV_CANCEL_RUN_VP.
+ * mode) or a per-VP dispatch worker (worker mode).
  * See mshv_vp_task.h.
  */
 
@@ -242,16 +242,6 @@ void mshv_vp_task_wq_exit(void)
 }
 
 /*
- * Make the task that runs the VP see t->exit_req: the hypervisor ends a
- * dispatch in progress, or about to start, on the VP's explicit suspend
- * register.  No lock, no interrupt of the dispatching CPU needed.
- */
-static int mshv_vp_task_kick(struct mshv_vp_task *t)
-{
-	return mshv_vp_sched_stop_dispatch(t->vp);
-}
-
-/*
  * Create the VP's worker in the calling thread, or replace one of another
  * process (the VMM exec()ed, or passed the VP's file on), or one that
  * SIGKILL ended.  Called with vp_mutex held.
@@ -305,10 +295,10 @@ static long mshv_vp_worker_run(struct mshv_vp_task *t)
 		 * frozen: the stop ends its dispatch, and it returns within
 		 * one.  A message that arrived meanwhile is returned.
 		 */
-		set_bit(MSHV_VP_EXIT_STOP, &t->exit_req);
-		mshv_vp_task_kick(t);
+		set_bit(MSHV_VP_EXIT_STOP, &t->vp->run.exit_req);
+		mshv_vp_sched_stop_dispatch(t->vp);
 		wait_event(t->done_wq, mshv_vp_worker_idle(t));
-		clear_bit(MSHV_VP_EXIT_STOP, &t->exit_req);
+		clear_bit(MSHV_VP_EXIT_STOP, &t->vp->run.exit_req);
 	}
 
 	/* The worker died before it took the VP. */
@@ -337,34 +327,13 @@ static void mshv_vp_task_note_runner(struct mshv_vp_task *t)
 long mshv_vp_task_run(struct mshv_vp *vp)
 {
 	struct mshv_vp_task *t = vp->vp_task;
-	long ret;
 
-	/* A cancel issued before this call is not lost. */
-	if (test_and_clear_bit(MSHV_VP_EXIT_CANCEL, &t->exit_req))
-		return -EINTR;
+	if (vp->vp_partition->pt_vp_workers)
+		return mshv_vp_worker_run(t);
 
-	if (vp->vp_partition->pt_vp_workers) {
-		ret = mshv_vp_worker_run(t);
-	} else {
-		mshv_vp_task_note_runner(t);
-		ret = mshv_vp_sched_run_to_exit(vp);
-	}
+	mshv_vp_task_note_runner(t);
 
-	/* The VP returns to userspace: that is what a cancel asks for. */
-	if (ret == -EINTR)
-		clear_bit(MSHV_VP_EXIT_CANCEL, &t->exit_req);
-
-	return ret;
-}
-
-static long mshv_vp_task_cancel(struct mshv_vp_task *t, unsigned long flags)
-{
-	if (flags)
-		return -EINVAL;
-
-	set_bit(MSHV_VP_EXIT_CANCEL, &t->exit_req);
-
-	return mshv_vp_task_kick(t);
+	return mshv_vp_sched_run_to_exit(vp);
 }
 
 long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
@@ -373,10 +342,12 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 	struct mshv_vp_task *t = vp->vp_task;
 
 	switch (ioctl) {
-	case MSHV_CANCEL_RUN_VP:
-		return mshv_vp_task_cancel(t, arg);
 	case MSHV_GET_VP_TASK:
 		return mshv_vp_task_get_info(t, (void __user *)arg);
+	case MSHV_CREATE_VP_WORKER:
+		if (arg)
+			return -EINVAL;
+		return mshv_vp_task_create_worker(t);
 	}
 
 	return -ENOTTY;
@@ -388,7 +359,7 @@ int mshv_vp_task_create_worker(struct mshv_vp_task *t)
 	int ret;
 
 	if (!vp->vp_partition->pt_vp_workers)
-		return 0;
+		return -EINVAL;
 
 	if (mutex_lock_killable(&vp->vp_mutex))
 		return -EINTR;

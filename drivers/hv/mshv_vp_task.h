@@ -47,31 +47,14 @@ struct vhost_task;
  * Either way the dispatch loop is the scheduler core's,
  * mshv_vp_sched_run_to_exit(); this file only decides which task runs it.
  *
- * MSHV_CANCEL_RUN_VP makes the VP return to userspace.  It cannot be lost,
- * whenever it arrives, because it does not rely on the dispatching CPU
- * taking an interrupt at the right moment:
- *
- * 1. it sets MSHV_VP_EXIT_CANCEL in @exit_req, which the dispatch loop
- *    tests before every dispatch and in every wait;
- * 2. then (full barrier) it sets the VP's explicit suspend register in the
- *    hypervisor (mshv_vp_sched_stop_dispatch()).  Hyper-V checks that
- *    register when a dispatch starts and makes a dispatch in progress
- *    return, with HV_VP_DISPATCH_EVENT_SUSPEND, so a dispatch entered
- *    after the loop's last test of @exit_req returns at once, on any CPU,
- *    nohz_full or not;
- * 3. it wakes the loop if it waits for a kick.
- *
- * After a SUSPEND event the loop clears the register and re-tests
- * @exit_req, which step 1 set before step 2.  A register left set by a
- * cancel the loop saw at step 1 costs the next MSHV_RUN_VP one extra
- * dispatch, nothing more.  The cancel is sticky: it is consumed only by
- * an MSHV_RUN_VP that returns -EINTR, so a cancel issued before
- * MSHV_RUN_VP is entered, or while it returns a message, is not lost.
+ * MSHV_CANCEL_RUN_VP works the same in both modes (DOC: Exit requests in
+ * mshv_vp_sched.h).  In worker mode, a signal to the MSHV_RUN_VP caller
+ * stops the worker's dispatch the same way, with MSHV_VP_EXIT_STOP.
  * Neither the cancel nor the stop of a worker takes a lock.
  *
  * A worker is created by the first MSHV_RUN_VP, or on request by
- * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE, in the calling thread, so
- * it starts with that thread's CPU affinity and cgroups.
+ * MSHV_CREATE_VP_WORKER, in the calling thread, so it starts with that
+ * thread's CPU affinity and cgroups.
  *
  * No wait of MSHV_RUN_VP or of a worker's creation is uninterruptible for
  * longer than the worker needs to leave one dispatch: a worker is created
@@ -87,12 +70,6 @@ struct vhost_task;
  * the worker has exited.
  */
 
-/* Reasons the dispatch loop must return (bits of struct mshv_vp_task.exit_req) */
-enum {
-	MSHV_VP_EXIT_CANCEL,	/* MSHV_CANCEL_RUN_VP, sticky */
-	MSHV_VP_EXIT_STOP,	/* the worker-mode MSHV_RUN_VP caller got a signal */
-};
-
 /* Who has the VP (struct mshv_vp_task.state), in worker mode */
 enum {
 	MSHV_VP_WORKER_IDLE,	/* the vp_mutex holder, or nobody */
@@ -103,8 +80,6 @@ enum {
 /**
  * struct mshv_vp_task - The Linux task side of a VP
  * @vp: the VP
- * @exit_req: MSHV_VP_EXIT_* bits; set by anyone with atomic bitops, read
- *	locklessly by the dispatch loop, cleared by the MSHV_RUN_VP caller
  * @node: entry of the table of VP tasks (debugfs), under its mutex
  * @lock: protects @runner, @worker and @vtsk against their readers
  * @runner: inline mode: the last MSHV_RUN_VP caller (a reference is held)
@@ -129,7 +104,6 @@ enum {
  */
 struct mshv_vp_task {
 	struct mshv_vp *vp;
-	unsigned long exit_req;
 	struct list_head node;
 	spinlock_t lock;	/* see above */
 	struct pid *runner;
@@ -187,12 +161,13 @@ int mshv_vp_task_init(struct mshv_vp *vp);
 void mshv_vp_task_destroy(struct mshv_vp *vp);
 
 /**
- * mshv_vp_task_run() - MSHV_RUN_VP: run a VP until it has a message for
+ * mshv_vp_task_run() - Run a VP in its task until it has a message for
  *	userspace
  * @vp: the VP; the caller holds @vp->vp_mutex
  *
  * Dispatches @vp in the calling task (inline mode) or hands it to its
- * worker and waits (worker mode).
+ * worker and waits (worker mode).  Called by mshv_vp_sched_run_to_user(),
+ * which consumes a cancel.
  *
  * Context: Process context; may sleep.
  * Return: 0 with the message in @vp->vp_intercept_msg_page; -EINTR on a
@@ -203,12 +178,12 @@ long mshv_vp_task_run(struct mshv_vp *vp);
 /**
  * mshv_vp_task_ioctl() - The VP ioctls of the integrated scheduler
  * @vp: the VP
- * @ioctl: MSHV_CANCEL_RUN_VP or MSHV_GET_VP_TASK
+ * @ioctl: MSHV_GET_VP_TASK or MSHV_CREATE_VP_WORKER
  * @arg: the ioctl's argument
  *
- * Neither waits for a running MSHV_RUN_VP nor has a side effect on bad
- * input: MSHV_CANCEL_RUN_VP takes no lock, MSHV_GET_VP_TASK only the VP's
- * own @lock.
+ * Neither has a side effect on bad input.  MSHV_GET_VP_TASK takes only the
+ * VP's own @lock, so it answers while the VP runs; MSHV_CREATE_VP_WORKER
+ * takes the VP's vp_mutex (mshv_vp_task_create_worker()).
  *
  * Return: 0 or a negative errno; -ENOTTY for another @ioctl.
  */
@@ -219,33 +194,17 @@ long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
  * mshv_vp_task_create_worker() - Create a VP's worker now
  * @t: the VP's task state
  *
- * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE: in worker mode, create the
- * worker in the calling thread (its process, cgroups and CPU affinity)
- * unless it has one, as the first MSHV_RUN_VP would, so that it can be
- * found and placed before the VP first runs.  Nothing in inline mode.
+ * MSHV_CREATE_VP_WORKER: in worker mode, create the worker in the calling
+ * thread (its process, cgroups and CPU affinity) unless it has one, as the
+ * first MSHV_RUN_VP would, so that it can be found and placed before the
+ * VP first runs.
  *
  * Context: Process context of the VMM; takes the VP's vp_mutex.
- * Return: 0; -EINTR if killed while waiting for a running MSHV_RUN_VP to
- * return; -EINVAL from a kernel thread; another negative errno when the
- * worker cannot be created.
+ * Return: 0; -EINVAL in inline mode (the VP has no worker) or from a
+ * kernel thread; -EINTR if killed while waiting for a running MSHV_RUN_VP
+ * to return; another negative errno when the worker cannot be created.
  */
 int mshv_vp_task_create_worker(struct mshv_vp_task *t);
-
-/**
- * mshv_vp_exit_requested() - Must the dispatch loop return to its caller?
- * @t: the VP's task state (@vp->vp_task; every VP has it)
- *
- * The loop tests this before every dispatch and in every wait.  A request
- * also sets the VP's explicit suspend register, so that a dispatch that
- * started after the test returns at once (see DOC: VP tasks).
- *
- * Context: Any.
- * Return: true when MSHV_CANCEL_RUN_VP or a stop is pending.
- */
-static inline bool mshv_vp_exit_requested(const struct mshv_vp_task *t)
-{
-	return READ_ONCE(t->exit_req);
-}
 
 /* The table of VP tasks: mshv_vp_task_info.c */
 
@@ -276,14 +235,11 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
  * @t: the VP's task state
  * @uarg: user address of a struct mshv_vp_task_info
  *
- * Validates all of the argument first.  Then, with MSHV_VP_TASK_F_CREATE
- * only, creates the worker (mshv_vp_task_create_worker()).  The query
- * itself takes @t->lock, not the VP's vp_mutex, so it answers while the
- * VP runs.
+ * Takes @t->lock, not the VP's vp_mutex, so it answers while the VP runs.
  *
- * Return: 0; -EFAULT; -EINVAL for a wrong size, an unknown flag, or a
- * non-zero output or reserved field, with no side effect; an errno of
- * mshv_vp_task_create_worker().
+ * Return: 0; -EFAULT; -EINVAL for a size below the first version's, a
+ * flag or a non-zero reserved field; -E2BIG for a larger structure with
+ * non-zero bytes past the fields this kernel knows.
  */
 int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg);
 
@@ -340,11 +296,6 @@ static inline long mshv_vp_task_ioctl(struct mshv_vp *vp, unsigned int ioctl,
 				      unsigned long arg)
 {
 	return -ENOTTY;
-}
-
-static inline bool mshv_vp_exit_requested(const struct mshv_vp_task *t)
-{
-	return false;
 }
 
 static inline void mshv_vp_tasks_init(void)

@@ -76,15 +76,8 @@ int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg)
 		return ret;
 
 	/* Everything is checked before anything is done; outputs are ignored. */
-	if ((args.flags & ~MSHV_VP_TASK_F_CREATE) ||
-	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
-
-	if (args.flags & MSHV_VP_TASK_F_CREATE) {
-		ret = mshv_vp_task_create_worker(t);
-		if (ret)
-			return ret;
-	}
 
 	args.size = sizeof(args);
 	args.mode = t->vp->vp_partition->pt_vp_workers ? MSHV_VP_TASK_WORKER :

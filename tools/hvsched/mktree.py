@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Build the series tree: a git repository whose first commit is the base
 kernel and whose following commits are the hvsched patches, one per entry of
-the series manifest (tools/hvsched/series/NN-*.txt).
+the series manifest (tools/hvsched/series/<series>/NN-*.txt).
+
+The patches form postings, one directory of tools/hvsched/series/ each,
+applied in the order tools/hvsched/series/SERIES lists them; the tree tags
+the last commit of each "series/<name>".
 
 A manifest entry is a commit message (subject, blank line, body) followed by
 "Files:" lines.  Each listed path is either
@@ -73,12 +77,19 @@ def overlay_files(overlay):
             if f and not f.startswith(NOT_KERNEL) and os.path.isfile(os.path.join(overlay, f))]
 
 
+def series_names(overlay):
+    """The postings, in the order they apply: tools/hvsched/series/SERIES."""
+    d = os.path.join(overlay, 'tools/hvsched/series')
+    return [ln.strip() for ln in open(os.path.join(d, 'SERIES')) if ln.strip()]
+
+
 def parse_manifest(overlay):
     d = os.path.join(overlay, 'tools/hvsched/series')
+    entries = [f'{s}/{n}' for s in series_names(overlay)
+               for n in sorted(os.listdir(os.path.join(d, s)))
+               if re.match(r'\d+-.*\.txt$', n)]
     patches = []
-    for name in sorted(os.listdir(d)):
-        if not re.match(r'\d+-.*\.txt$', name):
-            continue
+    for name in entries:
         text = open(os.path.join(d, name)).read()
         files, maint, kconf, msg = [], [], [], []
         cur = None
@@ -227,7 +238,7 @@ def main():
     h.update(base_stamp(base).encode())
     h.update((os.environ.get('HVSCHED_AUTHOR') or
               git(overlay, 'log', '-1', '--format=%an <%ae>', check=False)).encode())
-    for f in sorted(set(ofiles) | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
+    for f in sorted(set(ofiles) | {'tools/hvsched/series/SERIES'} | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
                                    for n, _, _, _, _ in patches} | {KCONFIG_SRC}):
         h.update(f.encode() + b'\0' + open(os.path.join(overlay, f), 'rb').read())
     h.update(open(os.path.abspath(__file__), 'rb').read())
@@ -327,6 +338,9 @@ def main():
         if r.returncode:
             die(f'{name}: commit failed: {r.stderr.strip() or r.stdout.strip()}')
         print(f'tree: [{idx + 1}/{len(patches)}] {message.split(chr(10), 1)[0]}')
+        # Each posting ends at a tag of its name: series/<name>.
+        if idx + 1 == len(patches) or patches[idx + 1][0].split('/')[0] != name.split('/')[0]:
+            git(tree, 'tag', '-f', f'series/{name.split("/")[0]}')
 
     # The end of the series must be the overlay, exactly.
     missing = [s for s in kconfig_blocks(kconfig_final) if s not in symbols]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# series.sh [check] : generate the LKML series (git format-patch with a
-# cover letter) from the series tree into build/series/.  With "check":
+# series.sh [check] : generate the LKML postings (git format-patch with a
+# cover letter each) from the series tree into build/series/<name>/.  With "check":
 # the series applies to a clean base (git am), every patch passes
 # checkpatch --strict, get_maintainer.pl sends each to linux-hyperv, the
 # move patch only moves code, and every patch builds, incrementally, in order.
@@ -13,13 +13,20 @@ mode=${1:-}
 out=$B/series
 T=$B/tree
 
-rm -rf "$out.tmp"
-# The Message-Ids and the cover letter's From: name the series' author.
-git -C "$T" -c user.name="$(git -C "$T" log -1 --format=%an hvsched)" \
-	-c user.email="$(git -C "$T" log -1 --format=%ae hvsched)" \
-	format-patch -q --cover-letter --thread=shallow -o "$PWD/$out.tmp" base..hvsched ||
-	{ echo "series: error: git format-patch failed in $T" >&2; exit 1; }
-python3 - "$out.tmp/0000-cover-letter.patch" "$HV/series/cover-letter.txt" <<'PY'
+rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+# One posting per directory of tools/hvsched/series, in SERIES order, each
+# from the previous posting's end to its own tag (mktree), with its cover
+# letter.  --base names the base commit and, for a posting that needs an
+# earlier one, each prerequisite patch (prerequisite-patch-id:).
+prev=base
+for name in $(cat "$HV/series/SERIES"); do
+	# The Message-Ids and the cover letter's From: name the series' author.
+	git -C "$T" -c user.name="$(git -C "$T" log -1 --format=%an hvsched)" \
+		-c user.email="$(git -C "$T" log -1 --format=%ae hvsched)" \
+		format-patch -q --cover-letter --thread=shallow --base=base \
+		-o "$PWD/$out.tmp/$name" "$prev..series/$name" ||
+		{ echo "series: error: git format-patch of $name failed in $T" >&2; exit 1; }
+	python3 - "$out.tmp/$name/0000-cover-letter.patch" "$HV/series/$name/cover-letter.txt" <<'PY'
 import sys
 p, c = sys.argv[1:3]
 text = open(p).read()
@@ -27,9 +34,14 @@ cover = open(c).read().strip().split('\n', 1)
 text = text.replace('*** SUBJECT HERE ***', cover[0]).replace('*** BLURB HERE ***', cover[1].strip())
 open(p, 'w').write(text)
 PY
+	prev=series/$name
+done
 rm -rf "$out" && mv "$out.tmp" "$out"
-n=$(ls "$out"/0*.patch | grep -vc 0000-cover)
-echo "series: $n patches and a cover letter in $out/"
+patches() { for name in $(cat "$HV/series/SERIES"); do ls "$out/$name"/0*.patch | grep -v 0000-cover; done; }
+n=$(patches | wc -l)
+for name in $(cat "$HV/series/SERIES"); do
+	echo "series: $name: $(ls "$out/$name"/0*.patch | grep -vc 0000-cover) patches and a cover letter in $out/$name/"
+done
 [ "$mode" = check ] || exit 0
 
 # 1. The series applies to a clean base with git am.
@@ -38,17 +50,17 @@ git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"
 git -C "$T" worktree prune
 if git -C "$T" worktree add -q --detach "$PWD/$wt" base >/dev/null 2>&1 &&
    git -C "$wt" -c user.name=check -c user.email=check@localhost am -q \
-	$(ls "$PWD/$out"/0*.patch | grep -v 0000-cover) > "$B/apply-check.log" 2>&1; then
-	record "series: $n patches apply to a clean base with git am" PASS
+	$(patches | sed "s|^|$PWD/|") > "$B/apply-check.log" 2>&1; then
+	record "series: the $(cat "$HV/series/SERIES" | tr '\n' ' ')postings ($n patches) apply in order to a clean base with git am" PASS
 else
-	record "series: $n patches apply to a clean base with git am" FAIL "see $B/apply-check.log"
+	record "series: the postings ($n patches) apply in order to a clean base with git am" FAIL "see $B/apply-check.log"
 fi
 git -C "$T" worktree remove --force "$PWD/$wt" >/dev/null 2>&1; rm -rf "$wt"; git -C "$T" worktree prune
 
 # 2. checkpatch --strict: no error, warning or check.  The kernel's Python
 #    helpers (spdxcheck.py) run with Debian's python3 and its modules.
-for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
-	name=$(basename "$p" .patch)
+for p in $(patches); do
+	name=$(basename "$(dirname "$p")")/$(basename "$p" .patch)
 	abs=$(readlink -f "$p")
 	# UNKNOWN_COMMIT_ID: the tree holds the base as one commit, so the
 	# upstream commit a stable fix's Fixes: tag names is not in it;
@@ -71,8 +83,8 @@ done
 #    sends every patch to linux-hyperv: through the Hyper-V entry, or, for a
 #    patch to another subsystem's file (vhost_task), its own Cc: trailer.
 list=linux-hyperv@vger.kernel.org
-for p in $(ls "$out"/0*.patch | grep -v 0000-cover); do
-	name=$(basename "$p" .patch)
+for p in $(patches); do
+	name=$(basename "$(dirname "$p")")/$(basename "$p" .patch)
 	abs=$(readlink -f "$p")
 	to=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --nofixes \
 		--norolestats "$abs" 2>&1)

@@ -6,7 +6,7 @@
  * A VMM child process runs VPs in both modes: a partition whose VPs its
  * vCPU threads run (inline) and one whose VPs their workers run, workers
  * being threads of the VMM.  Optionally two more threads create VPs and
- * workers in a loop, by MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE or by
+ * workers in a loop, by MSHV_CREATE_VP_WORKER or by
  * a first MSHV_RUN_VP, and keep them ("creating") or close each VP and
  * destroy its partition again ("destroying": the worker is stopped while
  * the VMM may be frozen or stopped).  The test freezes the VMM's cgroup (cgroup.freeze)
@@ -85,8 +85,8 @@ struct creator {
 };
 
 /*
- * Create VPs, and their workers: every other one by MSHV_GET_VP_TASK with
- * MSHV_VP_TASK_F_CREATE, the rest by a first MSHV_RUN_VP (a signal's
+ * Create VPs, and their workers: every other one by
+ * MSHV_CREATE_VP_WORKER, the rest by a first MSHV_RUN_VP (a signal's
  * EINTR: run again).  KEEP: up to 256 VPs a partition, all kept, until
  * MAX_KEPT; DESTROY: a partition each, closed and destroyed at once.
  */

@@ -42,6 +42,7 @@ static const unsigned long uapi_ioctls[] = {
 	MSHV_SET_VP_REGISTERS, MSHV_SINT_SIGNAL_EVENT, MSHV_SINT_POST_MESSAGE,
 	MSHV_SINT_SET_EVENTFD, MSHV_SINT_PAUSE_MESSAGE_STREAM,
 	MSHV_HVCALL_SETUP, MSHV_HVCALL, MSHV_CANCEL_RUN_VP, MSHV_GET_VP_TASK,
+	MSHV_CREATE_VP_WORKER,
 	/* and those of the simulator's control file, of the same type */
 	MSHV_SIM_GET_INFO, MSHV_SIM_CREATE_PARTITION,
 	MSHV_SIM_DESTROY_PARTITION, MSHV_SIM_CREATE_VP, MSHV_SIM_GET_VP_STATS,
@@ -69,7 +70,7 @@ static int ioctl_shapes(unsigned long *shape, int max)
 static bool vp_ioctl_simulated(unsigned long cmd)
 {
 	return cmd == MSHV_RUN_VP || cmd == MSHV_CANCEL_RUN_VP ||
-	       cmd == MSHV_GET_VP_TASK;
+	       cmd == MSHV_GET_VP_TASK || cmd == MSHV_CREATE_VP_WORKER;
 }
 
 FIXTURE(ioctl) {
@@ -145,7 +146,7 @@ TEST_F(ioctl, vp_file)
 	}
 	TH_LOG("%d ioctls tried on a VP file, %d of them simulated", tried,
 	       simulated);
-	EXPECT_EQ(3, simulated);
+	EXPECT_EQ(4, simulated);
 
 	/* The ioctl that oopsed, with arguments a VMM would pass */
 	st.type = MSHV_VP_STATE_LAPIC;

@@ -255,7 +255,12 @@ int sim_vp_task_flags(int vp_fd, __u32 flags, struct mshv_vp_task_info *task)
 
 int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task)
 {
-	return sim_vp_task_flags(vp_fd, MSHV_VP_TASK_F_CREATE, task);
+	int ret = sim_vp_task_flags(vp_fd, 0, task);
+
+	if (ret || task->mode != MSHV_VP_TASK_WORKER)
+		return ret;
+	ret = sim_ioctl(vp_fd, MSHV_CREATE_VP_WORKER, 0);
+	return ret ? ret : sim_vp_task_flags(vp_fd, 0, task);
 }
 
 int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit)

@@ -24,8 +24,11 @@
  * The integrated scheduler's VP tasks (include/uapi/linux/mshv.h), for
  * kernel headers that predate them.
  */
+#ifndef MSHV_CAP_CANCEL_RUN_VP
+#define MSHV_CAP_CANCEL_RUN_VP		0x5
+#endif
 #ifndef MSHV_CAP_VP_TASKS
-#define MSHV_CAP_VP_TASKS		0x5
+#define MSHV_CAP_VP_TASKS		0x6
 #endif
 #ifndef MSHV_CANCEL_RUN_VP
 #define MSHV_CANCEL_RUN_VP		_IO(MSHV_IOCTL, 0x10)
@@ -43,10 +46,10 @@ struct mshv_vp_task_info {
 	__u32 reserved[3];
 };
 
-#define MSHV_GET_VP_TASK		_IOWR(MSHV_IOCTL, 0x11, struct mshv_vp_task_info)
+#define MSHV_GET_VP_TASK		_IO(MSHV_IOCTL, 0x11)
 #endif
-#ifndef MSHV_VP_TASK_F_CREATE
-#define MSHV_VP_TASK_F_CREATE		0x1
+#ifndef MSHV_CREATE_VP_WORKER
+#define MSHV_CREATE_VP_WORKER		_IO(MSHV_IOCTL, 0x12)
 #endif
 
 #define SIM_DEV			"/dev/mshv_sim"
@@ -117,8 +120,9 @@ int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit);
 /* MSHV_CANCEL_RUN_VP: -errno */
 int sim_cancel(int vp_fd);
 /*
- * MSHV_GET_VP_TASK with MSHV_VP_TASK_F_CREATE: the task that runs the VP,
- * in worker mode the worker, created in this thread if need be; -errno
+ * MSHV_GET_VP_TASK, after MSHV_CREATE_VP_WORKER in worker mode: the task
+ * that runs the VP, in worker mode the worker, created in this thread if
+ * need be; -errno
  */
 int sim_vp_task(int vp_fd, struct mshv_vp_task_info *task);
 /* MSHV_GET_VP_TASK with @flags (0: a plain query); -errno */

@@ -128,7 +128,7 @@ TEST_F(vp_task, get_vp_task)
 		EXPECT_EQ(variant->workers ? i : 0, count_threads(suffix));
 		ASSERT_EQ(0, sim_vp_task(fds[i], &t[i]));
 		EXPECT_EQ(sizeof(t[i]), t[i].size);
-		EXPECT_EQ(MSHV_VP_TASK_F_CREATE, t[i].flags);
+		EXPECT_EQ(0, t[i].flags);
 		EXPECT_EQ(0, t[i].reserved[0] | t[i].reserved[1] |
 			  t[i].reserved[2]);
 		if (!variant->workers) {
@@ -182,10 +182,11 @@ TEST_F(vp_task, get_vp_task)
 
 /*
  * Every malformed MSHV_GET_VP_TASK fails (EINVAL; E2BIG for non-zero
- * fields of a later version) and has no side effect: even with
- * MSHV_VP_TASK_F_CREATE, no worker is created.  The structure is
- * extensible: a larger one with zeroes past the known fields is fine,
- * and the output fields are ignored on input.
+ * fields of a later version) and has no side effect: no worker is
+ * created, and neither is one by MSHV_CREATE_VP_WORKER with a flag, or in
+ * inline mode.  The structure is extensible: a larger one with zeroes
+ * past the known fields is fine, and the output fields are ignored on
+ * input.
  */
 TEST_F(vp_task, get_vp_task_bad)
 {
@@ -205,7 +206,6 @@ TEST_F(vp_task, get_vp_task_bad)
 	for (i = 0; i < 7; i++) {
 		memset(&t, 0, sizeof(t));
 		t.size = sizeof(t);
-		t.flags = MSHV_VP_TASK_F_CREATE;
 		switch (i) {
 		case 0:
 			t.size = 0;
@@ -214,10 +214,10 @@ TEST_F(vp_task, get_vp_task_bad)
 			t.size = MSHV_VP_TASK_INFO_SIZE_VER0 - 4;
 			break;
 		case 2:
-			t.flags = 2;
+			t.flags = 1;
 			break;
 		case 3:
-			t.flags |= 0x80000000;
+			t.flags = 0x80000000;
 			break;
 		default:
 			t.reserved[i - 4] = 1;
@@ -233,17 +233,21 @@ TEST_F(vp_task, get_vp_task_bad)
 	/* A later version's fields this kernel does not know must be 0 */
 	memset(&big, 0, sizeof(big));
 	big.t.size = sizeof(big);
-	big.t.flags = MSHV_VP_TASK_F_CREATE;
 	big.more[1] = 1;
 	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, &big));
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(-1, ioctl(fd, MSHV_GET_VP_TASK, NULL));
 	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, MSHV_CREATE_VP_WORKER, 1));
+	EXPECT_EQ(EINVAL, errno);
+	if (!variant->workers) {
+		EXPECT_EQ(-1, ioctl(fd, MSHV_CREATE_VP_WORKER, 0));
+		EXPECT_EQ(EINVAL, errno);
+	}
 	EXPECT_EQ(0, count_threads(suffix));
 
 	/* Zero there, they are fine: the answer says which size was filled */
 	big.more[1] = 0;
-	big.t.flags = 0;
 	EXPECT_EQ(0, ioctl(fd, MSHV_GET_VP_TASK, &big));
 	EXPECT_EQ(MSHV_VP_TASK_INFO_SIZE_VER0, big.t.size);
 	EXPECT_EQ(0, big.more[0]);
