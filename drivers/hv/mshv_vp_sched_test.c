@@ -959,7 +959,6 @@ static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->nsuspend, 1);
 }
 
-
 /*
  * The cancel that could be lost: it lands after the loop's last test of
  * its exit requests and before the dispatch hypercall (the fake issues
@@ -1020,6 +1019,7 @@ static void mshv_vp_sched_test_cancel_sticky_register(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->nclear, 1);
 	KUNIT_EXPECT_FALSE(test, fake->explicit_suspend);
 }
+
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 /* A worker's thread name keeps its VP index whatever the partition id. */
 static void mshv_vp_sched_test_worker_name(struct kunit *test)
