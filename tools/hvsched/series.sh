@@ -71,10 +71,10 @@ for p in $(patches); do
 	res=$(cd "$T" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES --showfile "$abs" 2>&1)
 	rc=$?
-	if [ $rc = 0 ] && echo "$res" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+	if [ $rc = 0 ] && grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$res"; then
 		record "checkpatch --strict $name" PASS
 	else
-		record "checkpatch --strict $name" FAIL "$(echo "$res" | grep -m1 -E "^(ERROR|WARNING|CHECK):") $(echo "$res" | grep -m1 "^total:")"
+		record "checkpatch --strict $name" FAIL "exit $rc: $(grep -m1 -E "^(ERROR|WARNING|CHECK):" <<<"$res") $(grep -m1 "^total:" <<<"$res")"
 		echo "$res" | sed 's/^/      /' | head -n 20
 	fi
 done
