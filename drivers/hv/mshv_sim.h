@@ -30,7 +30,7 @@ struct file_operations;
  *
  * Its partitions and VPs are real struct mshv_partition and struct
  * mshv_vp, embedded in struct mshv_sim_partition and struct mshv_sim_vp.
- * A VP's file descriptor is the driver's own (mshv_vp_fops), so
+ * A VP's file runs the driver's own VP ioctls and mmap() (mshv_vp_fops), so
  * MSHV_RUN_VP runs the driver's dispatch loop, mshv_vp_sched_run(); the
  * simulator is only the backend of that loop (struct mshv_sched_ops, in
  * mshv_sim_dispatch.c), installed when the first partition is created.
@@ -48,7 +48,7 @@ struct file_operations;
  * Lifetime: a partition's refcount (pt_ref_count) has one reference for
  * the /dev/mshv_sim file that created it, until it is destroyed, and one
  * for each open VP file descriptor.  The last put frees the partition and
- * its VPs (mshv_sim_destroy_partition(), called by destroy_partition()).
+ * its VPs; the driver's destroy_partition() never sees a simulated one.
  * A destroyed partition is marked dead: dispatching one of its VPs fails
  * with -ENODEV, as the hypervisor fails for a deleted partition.
  */
@@ -337,18 +337,6 @@ void mshv_sim_account(struct mshv_sim_vp *svp, int cpu, u64 ran_ns,
 u32 mshv_sim_copy_wake_lat(struct mshv_sim_vp *svp, u32 *buf, u32 nr);
 
 /**
- * mshv_sim_bench_kthread_wake() - MSHV_SIM_BENCH_KTHREAD_WAKE
- * @uarg: user address of a struct mshv_sim_kthread_wake
- *
- * Measures the wake latency of a plain kernel thread woken by an hrtimer:
- * the baseline for a VP's wake latency (mshv_sim_bench.c).
- *
- * Context: Process context; sleeps for the whole measurement.
- * Return: 0 or a negative errno.
- */
-long mshv_sim_bench_kthread_wake(void __user *uarg);
-
-/**
  * mshv_sim_core_start() - Start the thread that runs a VP (core scheduler)
  * @svp: the new VP, its partition and index set
  *
@@ -390,7 +378,11 @@ int mshv_sim_core_suspend(struct mshv_sim_vp *svp, bool *message_in_flight);
  * mshv_sim_init() - Register /dev/mshv_sim
  *
  * Called by the driver's init instead of failing when there is no
- * hypervisor.
+ * hypervisor.  This and mshv_sim_exit() are the driver's only calls into
+ * the simulator: everything else attaches through the scheduler core's
+ * backend registration (mshv_sched_ops_register()) and the simulator's
+ * own files.  Without CONFIG_MSHV_SIM the driver fails with -ENODEV, as
+ * it always did.
  *
  * Return: 0 or a negative errno.
  */
@@ -401,14 +393,6 @@ int __init mshv_sim_init(void);
  */
 void mshv_sim_exit(void);
 
-/**
- * mshv_sim_destroy_partition() - Free a simulated partition
- * @pt: a partition whose refcount dropped to zero
- *
- * Context: Process context; may sleep.
- * Return: true when @pt was simulated, and is freed; false otherwise.
- */
-bool mshv_sim_destroy_partition(struct mshv_partition *pt);
 #else
 static inline int mshv_sim_init(void)
 {
@@ -418,41 +402,6 @@ static inline int mshv_sim_init(void)
 static inline void mshv_sim_exit(void)
 {
 }
-
-static inline bool mshv_sim_destroy_partition(struct mshv_partition *pt)
-{
-	return false;
-}
 #endif
-
-/**
- * mshv_sim_vp_ioctl_allowed() - Whether a VP ioctl may run
- * @ioctl: the ioctl number, on a VP file
- *
- * The simulator exists only when no hypervisor does, and then every
- * partition is simulated: a VP ioctl that would reach a hypercall (state
- * and register access, MSHV_ROOT_HVCALL, ...) would fault on the missing
- * hypercall page.  Only the ioctls the simulator implements may run; the
- * caller fails every other one with -EOPNOTSUPP.  No partition file
- * exists then (/dev/mshv is not registered), so the partition ioctls
- * (memory regions, irqfd, ioeventfd, MSI routing, ...) are unreachable.
- *
- * Return: true on Hyper-V, or for an ioctl the simulator implements.
- */
-static inline bool mshv_sim_vp_ioctl_allowed(unsigned int ioctl)
-{
-	if (!IS_ENABLED(CONFIG_MSHV_SIM) || hv_parent_partition())
-		return true;
-
-	switch (ioctl) {
-	case MSHV_RUN_VP:
-	case MSHV_CANCEL_RUN_VP:
-	case MSHV_GET_VP_TASK:
-	case MSHV_CREATE_VP_WORKER:
-		return true;
-	default:
-		return false;
-	}
-}
 
 #endif /* _MSHV_SIM_H_ */

@@ -2,24 +2,31 @@
 /*
  * Copyright (c) 2026, Microsoft Corporation.
  *
- * mshv_sim: the baseline of the wake-latency benchmark.  A plain kernel
- * thread is woken by an hrtimer, the way a halted VP's task is woken by
- * the timer that ends its HALT step; the time from the timer to the
- * thread running is what a VP's wake latency is compared with.
+ * mshv_sim_bench: the baseline of the mshv_sim wake-latency benchmark.  A
+ * plain kernel thread is woken by an hrtimer, the way a halted VP's task
+ * is woken by the timer that ends its HALT step; the time from the timer
+ * to the thread running is what a VP's wake latency is compared with.
+ *
+ * It knows nothing of mshv: a test module of its own, with its own device
+ * (/dev/mshv_sim_bench, MSHV_SIM_BENCH_KTHREAD_WAKE), so that the generic
+ * baseline is not part of the driver's or the simulator's interface.
  */
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "mshv_sim.h"
+#include "mshv_sim_bench_uapi.h"
 
 /* The longest measurement MSHV_SIM_BENCH_KTHREAD_WAKE takes */
 #define MSHV_SIM_BENCH_MAX_US	(10 * USEC_PER_SEC)
@@ -100,7 +107,7 @@ static int mshv_sim_kwake_thread(void *data)
 	return 0;
 }
 
-long mshv_sim_bench_kthread_wake(void __user *uarg)
+static long mshv_sim_bench_kthread_wake(void __user *uarg)
 {
 	struct mshv_sim_kthread_wake args;
 	struct mshv_sim_kwake *w;
@@ -112,7 +119,7 @@ long mshv_sim_bench_kthread_wake(void __user *uarg)
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	if (!args.period_us || args.period_us > 100000 || !args.nr_samples ||
-	    args.nr_samples > MSHV_SIM_MAX_WAKE_SAMPLES || !args.samples_ns ||
+	    args.nr_samples > MSHV_SIM_BENCH_MAX_SAMPLES || !args.samples_ns ||
 	    (u64)args.period_us * args.nr_samples > MSHV_SIM_BENCH_MAX_US)
 		return -EINVAL;
 	if (args.cpu < -1 || args.cpu >= (int)nr_cpu_ids ||
@@ -161,3 +168,33 @@ free:
 	kfree(w);
 	return ret;
 }
+
+static long mshv_sim_bench_ioctl(struct file *filp, unsigned int cmd,
+				 unsigned long arg)
+{
+	switch (cmd) {
+	case MSHV_SIM_BENCH_KTHREAD_WAKE:
+		return mshv_sim_bench_kthread_wake((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mshv_sim_bench_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = mshv_sim_bench_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mshv_sim_bench_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mshv_sim_bench",
+	.fops = &mshv_sim_bench_fops,
+	.mode = 0600,
+};
+module_misc_device(mshv_sim_bench_dev);
+
+MODULE_AUTHOR("Microsoft");
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kernel-thread wake-latency baseline of the mshv_sim benchmark (test only)");

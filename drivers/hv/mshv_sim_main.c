@@ -202,6 +202,46 @@ static void mshv_sim_unlink(struct mshv_sim_partition *spt)
 			mshv_vp_sched_kick(spt->pt.pt_vp_array[i]);
 }
 
+static void mshv_sim_free_vp(struct mshv_sim_vp *svp)
+{
+	mshv_vp_task_destroy(&svp->vp);
+	free_page((unsigned long)svp->vp.vp_intercept_msg_page);
+	kfree(svp->wake_lat);
+	kfree(svp->cpu_run_ns);
+	kfree(svp->steps);
+	kfree(svp);
+}
+
+/* Free @spt and its VPs: nothing refers to them any more. */
+static void mshv_sim_free_partition(struct mshv_sim_partition *spt)
+{
+	int i;
+
+	for (i = 0; i < MSHV_MAX_VPS; i++) {
+		struct mshv_vp *vp = spt->pt.pt_vp_array[i];
+
+		if (!vp)
+			continue;
+		mshv_sim_vp_stop(to_sim_vp(vp));
+		mshv_sim_free_vp(to_sim_vp(vp));
+		atomic64_dec(&mshv_sim_nr_vps);
+	}
+
+	kfree(spt);
+	atomic64_dec(&mshv_sim_nr_partitions);
+}
+
+/*
+ * Drop a reference to @spt; the last one frees it.  A simulated partition
+ * never reaches the driver's destroy_partition(): only the simulator's
+ * own files (/dev/mshv_sim and its VP files) hold its references.
+ */
+static void mshv_sim_partition_put(struct mshv_sim_partition *spt)
+{
+	if (refcount_dec_and_test(&spt->pt.pt_ref_count))
+		mshv_sim_free_partition(spt);
+}
+
 static long mshv_sim_ioctl_destroy_partition(void *owner, void __user *uarg)
 {
 	struct mshv_sim_partition_args args;
@@ -238,7 +278,7 @@ static long mshv_sim_ioctl_destroy_partition(void *owner, void __user *uarg)
 	mshv_sim_unlink(spt);
 	mutex_unlock(&mshv_sim_lock);
 
-	mshv_partition_put(&spt->pt);
+	mshv_sim_partition_put(spt);
 
 	return 0;
 
@@ -275,15 +315,53 @@ static int mshv_sim_check_steps(const struct mshv_sim_step *steps, u32 nr)
 	return 0;
 }
 
-static void mshv_sim_free_vp(struct mshv_sim_vp *svp)
+/*
+ * A simulated VP's file runs the driver's own VP ioctls and mmap(), so
+ * that MSHV_RUN_VP takes the driver's dispatch loop; closing it drops the
+ * simulator's reference to the partition.
+ *
+ * Only the ioctls the simulator implements reach the driver.  There is no
+ * hypervisor behind a simulated VP: any other VP ioctl (state and register
+ * access, MSHV_ROOT_HVCALL, one added later) would reach a hypercall and
+ * fault on the missing hypercall page, so it fails with -EOPNOTSUPP.  No
+ * partition file exists without a hypervisor (/dev/mshv is not
+ * registered), so the partition ioctls (memory regions, irqfd, ioeventfd,
+ * MSI routing, ...) are unreachable.
+ */
+static long mshv_sim_vp_ioctl(struct file *filp, unsigned int ioctl,
+			      unsigned long arg)
 {
-	mshv_vp_task_destroy(&svp->vp);
-	free_page((unsigned long)svp->vp.vp_intercept_msg_page);
-	kfree(svp->wake_lat);
-	kfree(svp->cpu_run_ns);
-	kfree(svp->steps);
-	kfree(svp);
+	switch (ioctl) {
+	case MSHV_RUN_VP:
+	case MSHV_CANCEL_RUN_VP:
+	case MSHV_GET_VP_TASK:
+	case MSHV_CREATE_VP_WORKER:
+		return mshv_vp_fops.unlocked_ioctl(filp, ioctl, arg);
+	default:
+		return -EOPNOTSUPP;
+	}
 }
+
+static int mshv_sim_vp_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	return mshv_vp_fops.mmap(filp, vma);
+}
+
+static int mshv_sim_vp_release(struct inode *inode, struct file *filp)
+{
+	struct mshv_vp *vp = filp->private_data;
+
+	mshv_sim_partition_put(to_sim_partition(vp->vp_partition));
+	return 0;
+}
+
+static const struct file_operations mshv_sim_vp_fops = {
+	.owner = THIS_MODULE,
+	.release = mshv_sim_vp_release,
+	.unlocked_ioctl = mshv_sim_vp_ioctl,
+	.llseek = noop_llseek,
+	.mmap = mshv_sim_vp_mmap,
+};
 
 static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 {
@@ -374,7 +452,7 @@ static long mshv_sim_ioctl_create_vp(void *owner, void __user *uarg)
 			goto put_partition;
 	}
 
-	file = anon_inode_getfile("mshv_vp", &mshv_vp_fops, &svp->vp,
+	file = anon_inode_getfile("mshv_vp", &mshv_sim_vp_fops, &svp->vp,
 				  O_RDWR | O_CLOEXEC);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -493,8 +571,6 @@ static long mshv_sim_ioctl(struct file *filp, unsigned int cmd,
 		return mshv_sim_ioctl_create_vp(filp, uarg);
 	case MSHV_SIM_GET_VP_STATS:
 		return mshv_sim_ioctl_get_vp_stats(filp, uarg);
-	case MSHV_SIM_BENCH_KTHREAD_WAKE:
-		return mshv_sim_bench_kthread_wake(uarg);
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	/* As on /dev/mshv, which the simulator stands in for */
 	case MSHV_CHECK_EXTENSION:
@@ -526,36 +602,10 @@ static int mshv_sim_release(struct inode *inode, struct file *filp)
 
 		if (!found)
 			break;
-		mshv_partition_put(&spt->pt);
+		mshv_sim_partition_put(spt);
 	}
 
 	return 0;
-}
-
-bool mshv_sim_destroy_partition(struct mshv_partition *pt)
-{
-	struct mshv_sim_partition *spt;
-	int i;
-
-	if (!pt->pt_module_dev ||
-	    pt->pt_module_dev != mshv_sim_dev.this_device)
-		return false;
-
-	spt = to_sim_partition(pt);
-	for (i = 0; i < MSHV_MAX_VPS; i++) {
-		struct mshv_vp *vp = pt->pt_vp_array[i];
-
-		if (!vp)
-			continue;
-		mshv_sim_vp_stop(to_sim_vp(vp));
-		mshv_sim_free_vp(to_sim_vp(vp));
-		atomic64_dec(&mshv_sim_nr_vps);
-	}
-
-	kfree(spt);
-	atomic64_dec(&mshv_sim_nr_partitions);
-
-	return true;
 }
 
 static const struct file_operations mshv_sim_fops = {

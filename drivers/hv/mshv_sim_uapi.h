@@ -225,31 +225,6 @@ struct mshv_sim_exit {
 	__u64 seq;
 };
 
-/**
- * struct mshv_sim_kthread_wake - MSHV_SIM_BENCH_KTHREAD_WAKE
- * @size: in: sizeof(struct mshv_sim_kthread_wake)
- * @flags: in: 0
- * @period_us: in: 1 .. 100000, the time between two wakes
- * @nr_samples: in: 1 .. MSHV_SIM_MAX_WAKE_SAMPLES, with @nr_samples *
- *	@period_us at most 10 s; out: samples written
- * @cpu: in: the CPU to bind the kernel thread to, or -1 for none
- * @pad: in: 0
- * @samples_ns: in: user address of @nr_samples __u32; out there: the wake
- *	latency of a plain kernel thread (an hrtimer wakes it; the time until
- *	it runs), the baseline of a VP's wake latency
- * @reserved: in: 0
- */
-struct mshv_sim_kthread_wake {
-	__u32 size;
-	__u32 flags;
-	__u32 period_us;
-	__u32 nr_samples;
-	__s32 cpu;
-	__u32 pad;
-	__u64 samples_ns;
-	__u64 reserved[4];
-};
-
 #define MSHV_SIM_IOCTL			0xB8
 
 /* 0xF0 .. 0xFF of the mshv ioctl range; only valid on /dev/mshv_sim */
@@ -263,7 +238,5 @@ struct mshv_sim_kthread_wake {
 	_IOW(MSHV_SIM_IOCTL, 0xF3, struct mshv_sim_create_vp)
 #define MSHV_SIM_GET_VP_STATS \
 	_IOWR(MSHV_SIM_IOCTL, 0xF4, struct mshv_sim_vp_stats)
-#define MSHV_SIM_BENCH_KTHREAD_WAKE \
-	_IOWR(MSHV_SIM_IOCTL, 0xF5, struct mshv_sim_kthread_wake)
 
 #endif /* _MSHV_SIM_UAPI_H_ */

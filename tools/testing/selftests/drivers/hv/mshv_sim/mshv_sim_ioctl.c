@@ -5,8 +5,9 @@
  *
  * - vp_file: every ioctl number of type MSHV_IOCTL (0xB8), nr 0 .. 255,
  *   with each direction and size the mshv uAPI uses, on a simulated VP's
- *   file: MSHV_RUN_VP, MSHV_CANCEL_RUN_VP and MSHV_GET_VP_TASK run (success
- *   or their own errno), every other one fails with EOPNOTSUPP.  Before
+ *   file: MSHV_RUN_VP, MSHV_CANCEL_RUN_VP, MSHV_GET_VP_TASK and
+ *   MSHV_CREATE_VP_WORKER run (success or their own errno), every other
+ *   one fails with EOPNOTSUPP.  Before
  *   this was enforced, MSHV_GET_VP_STATE reached hv_call_get_vp_state()
  *   and oopsed on the missing hypercall page.
  * - control_file: the same walk on /dev/mshv_sim, the simulated
@@ -46,7 +47,6 @@ static const unsigned long uapi_ioctls[] = {
 	/* and those of the simulator's control file, of the same type */
 	MSHV_SIM_GET_INFO, MSHV_SIM_CREATE_PARTITION,
 	MSHV_SIM_DESTROY_PARTITION, MSHV_SIM_CREATE_VP, MSHV_SIM_GET_VP_STATS,
-	MSHV_SIM_BENCH_KTHREAD_WAKE,
 };
 
 /* The distinct (direction, size) pairs of uapi_ioctls[]; returns how many */

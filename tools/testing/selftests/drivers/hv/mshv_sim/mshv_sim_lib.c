@@ -224,7 +224,15 @@ int sim_vp_wake_lat(int fd, __u64 pt_id, __u32 vp_index, __u32 *ns,
 	return ret;
 }
 
-int sim_kthread_wake(int fd, __u32 period_us, int cpu, __u32 *ns, __u32 *nr)
+int sim_bench_open(void)
+{
+	int fd = open(SIM_BENCH_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int sim_kthread_wake(int bench_fd, __u32 period_us, int cpu, __u32 *ns,
+		     __u32 *nr)
 {
 	struct mshv_sim_kthread_wake kw = {
 		.size = sizeof(kw),
@@ -233,7 +241,7 @@ int sim_kthread_wake(int fd, __u32 period_us, int cpu, __u32 *ns, __u32 *nr)
 		.cpu = cpu,
 		.samples_ns = (__u64)(unsigned long)ns,
 	};
-	int ret = sim_ioctl(fd, MSHV_SIM_BENCH_KTHREAD_WAKE, &kw);
+	int ret = sim_ioctl(bench_fd, MSHV_SIM_BENCH_KTHREAD_WAKE, &kw);
 
 	if (!ret)
 		*nr = kw.nr_samples;

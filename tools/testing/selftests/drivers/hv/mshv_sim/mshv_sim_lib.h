@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "../../../../../../drivers/hv/mshv_sim_uapi.h"
+#include "../../../../../../drivers/hv/mshv_sim_bench_uapi.h"
 
 /*
  * The integrated scheduler's VP tasks (include/uapi/linux/mshv.h), for
@@ -53,6 +54,7 @@ struct mshv_vp_task_info {
 #endif
 
 #define SIM_DEV			"/dev/mshv_sim"
+#define SIM_BENCH_DEV		"/dev/mshv_sim_bench"
 #define SIM_MAX_CPUS		64
 
 #define SIM_COMPUTE(us)		{ .op = MSHV_SIM_OP_COMPUTE, .arg = (us) }
@@ -109,11 +111,17 @@ int sim_vp_stats(int fd, __u64 pt_id, __u32 vp_index,
 int sim_vp_wake_lat(int fd, __u64 pt_id, __u32 vp_index, __u32 *ns,
 		    __u32 *nr);
 /*
- * MSHV_SIM_BENCH_KTHREAD_WAKE: *@nr wake latencies (ns) of a plain kernel
- * thread woken every @period_us on @cpu (-1: any); *@nr becomes the number
- * written
+ * Open /dev/mshv_sim_bench, the kernel-thread baseline of the benchmark
+ * (CONFIG_MSHV_SIM_BENCH): fd, or -errno (-ENOENT: not configured)
  */
-int sim_kthread_wake(int fd, __u32 period_us, int cpu, __u32 *ns, __u32 *nr);
+int sim_bench_open(void);
+/*
+ * MSHV_SIM_BENCH_KTHREAD_WAKE on @bench_fd: *@nr wake latencies (ns) of a
+ * plain kernel thread woken every @period_us on @cpu (-1: any); *@nr
+ * becomes the number written
+ */
+int sim_kthread_wake(int bench_fd, __u32 period_us, int cpu, __u32 *ns,
+		     __u32 *nr);
 
 /* One MSHV_RUN_VP: 0 and the simulator's exit, or -errno */
 int sim_run_vp(int vp_fd, struct mshv_sim_exit *exit);

@@ -260,11 +260,9 @@ TEST_F(ctl, bad_ids)
 TEST_F(ctl, bad_headers)
 {
 	struct mshv_sim_partition_args pa;
-	struct mshv_sim_kthread_wake kw;
 	struct mshv_sim_create_vp cv;
 	struct mshv_sim_vp_stats st;
 	struct mshv_sim_info info;
-	__u32 sample;
 	__u64 pt;
 	int i;
 
@@ -363,7 +361,30 @@ TEST_F(ctl, bad_headers)
 	EXPECT_EQ(EINVAL, errno);
 	st.pad = 0;
 
-	/* BENCH_KTHREAD_WAKE */
+	/* Unknown ioctl */
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(MSHV_SIM_IOCTL, 0xFE), 0));
+	EXPECT_EQ(ENOTTY, errno);
+
+	EXPECT_EQ(0, sim_destroy_partition(self->fd, pt));
+	ASSERT_NO_LEAK();
+}
+
+/*
+ * /dev/mshv_sim_bench, the benchmark's kernel-thread baseline: every bad
+ * field fails with EINVAL before anything runs, an unknown ioctl with
+ * ENOTTY, and a good request returns its samples.
+ */
+TEST(bench_bad_input)
+{
+	struct mshv_sim_kthread_wake kw;
+	__u32 sample, nr = 1;
+	int fd, i;
+
+	fd = sim_bench_open();
+	if (fd == -ENOENT)
+		SKIP(return, SIM_BENCH_DEV " absent: CONFIG_MSHV_SIM_BENCH off");
+	ASSERT_LE(0, fd);
+
 	for (i = 0; i < 9; i++) {
 		memset(&kw, 0, sizeof(kw));
 		kw.size = sizeof(kw);
@@ -391,7 +412,7 @@ TEST_F(ctl, bad_headers)
 			kw.period_us = 100001;
 			break;
 		case 6:
-			kw.nr_samples = MSHV_SIM_MAX_WAKE_SAMPLES + 1;
+			kw.nr_samples = MSHV_SIM_BENCH_MAX_SAMPLES + 1;
 			break;
 		case 7:
 			kw.cpu = -2;
@@ -400,18 +421,18 @@ TEST_F(ctl, bad_headers)
 			kw.samples_ns = 0;
 			break;
 		}
-		EXPECT_EQ(-1, ioctl(self->fd, MSHV_SIM_BENCH_KTHREAD_WAKE, &kw)) {
+		EXPECT_EQ(-1, ioctl(fd, MSHV_SIM_BENCH_KTHREAD_WAKE, &kw)) {
 			TH_LOG("kthread wake case %d", i);
 		}
 		EXPECT_EQ(EINVAL, errno);
 	}
 
-	/* Unknown ioctl */
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(MSHV_SIM_IOCTL, 0xFE), 0));
+	EXPECT_EQ(-1, ioctl(fd, _IO(MSHV_SIM_BENCH_IOCTL, 0xFE), 0));
 	EXPECT_EQ(ENOTTY, errno);
 
-	EXPECT_EQ(0, sim_destroy_partition(self->fd, pt));
-	ASSERT_NO_LEAK();
+	EXPECT_EQ(0, sim_kthread_wake(fd, 100, -1, &sample, &nr));
+	EXPECT_EQ(1, nr);
+	close(fd);
 }
 
 TEST_F(ctl, bad_workloads)
