@@ -5,9 +5,15 @@
  * The hypercalls of the VP scheduler core (mshv_vp_sched.c): dispatch,
  * suspend and resume a VP, and read what the hypervisor shares about it.
  *
+ * Each starts with KUNIT_STATIC_STUB_REDIRECT(): a KUnit test replaces it
+ * with its fake for the calls the test's own threads make, and for no
+ * one else.  Without CONFIG_KUNIT that is nothing.
+ *
  * Authors: Microsoft Linux virtualization team
  */
 
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 #include <linux/cpuhotplug.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -62,6 +68,8 @@ mshv_hvcall_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
 		&intercept_suspend.value.intercept_suspend;
 	int ret;
 
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_suspend_vp, vp, message_in_flight);
+
 	es->suspended = 1;
 
 	ret = hv_call_set_vp_registers(vp->vp_index, vp->vp_partition->pt_id,
@@ -82,6 +90,7 @@ mshv_hvcall_suspend_vp(const struct mshv_vp *vp, bool *message_in_flight)
 
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_suspend_vp);
 
 /*
  * Used when VPs are scheduled by the hypervisor's scheduler.
@@ -100,9 +109,12 @@ int mshv_hvcall_resume_vp(struct mshv_vp *vp)
 	};
 	size_t count = ARRAY_SIZE(suspend_regs);
 
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_resume_vp, vp);
+
 	return hv_call_set_vp_registers(vp->vp_index, vp->vp_partition->pt_id,
 					count, input_vtl_zero, suspend_regs);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_resume_vp);
 
 int
 mshv_hvcall_dispatch_vp(struct mshv_vp *vp, u32 flags,
@@ -111,6 +123,8 @@ mshv_hvcall_dispatch_vp(struct mshv_vp *vp, u32 flags,
 	struct hv_input_dispatch_vp *input;
 	struct hv_output_dispatch_vp *output;
 	u64 status;
+
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_dispatch_vp, vp, flags, res);
 
 	preempt_disable();
 	input = *this_cpu_ptr(root_scheduler_input);
@@ -149,6 +163,7 @@ mshv_hvcall_dispatch_vp(struct mshv_vp *vp, u32 flags,
 
 	return hv_result_to_errno(status);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_dispatch_vp);
 
 int
 mshv_hvcall_clear_explicit_suspend(struct mshv_vp *vp)
@@ -158,6 +173,8 @@ mshv_hvcall_clear_explicit_suspend(struct mshv_vp *vp)
 		.value.explicit_suspend.suspended = 0,
 	};
 	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_clear_explicit_suspend, vp);
 
 	ret = hv_call_set_vp_registers(vp->vp_index, vp->vp_partition->pt_id,
 				       1, input_vtl_zero, &explicit_suspend);
@@ -170,6 +187,7 @@ mshv_hvcall_clear_explicit_suspend(struct mshv_vp *vp)
 
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_clear_explicit_suspend);
 
 /*
  * Any task may call this, while another one dispatches the VP: the
@@ -184,6 +202,8 @@ int mshv_hvcall_set_explicit_suspend(struct mshv_vp *vp)
 	};
 	int ret;
 
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_set_explicit_suspend, vp);
+
 	ret = hv_call_set_vp_registers(vp->vp_index, vp->vp_partition->pt_id,
 				       1, input_vtl_zero, &explicit_suspend);
 	if (ret)
@@ -191,30 +211,41 @@ int mshv_hvcall_set_explicit_suspend(struct mshv_vp *vp)
 
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_set_explicit_suspend);
 
 #if IS_ENABLED(CONFIG_X86_64)
 u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp)
 {
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_interrupt_pending, vp);
+
 	if (!vp->vp_register_page)
 		return 0;
 	return vp->vp_register_page->interrupt_vectors.as_uint64;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_interrupt_pending);
 #else
 u64 mshv_hvcall_interrupt_pending(struct mshv_vp *vp)
 {
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_interrupt_pending, vp);
+
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_interrupt_pending);
 #endif
 
 bool mshv_hvcall_dispatch_thread_blocked(struct mshv_vp *vp)
 {
 	struct hv_stats_page **stats = vp->vp_stats_pages;
-	u64 *self_vp_cntrs = stats[HV_STATS_AREA_SELF]->data;
-	u64 *parent_vp_cntrs = stats[HV_STATS_AREA_PARENT]->data;
+	u64 *self_vp_cntrs, *parent_vp_cntrs;
 
+	KUNIT_STATIC_STUB_REDIRECT(mshv_hvcall_dispatch_thread_blocked, vp);
+
+	self_vp_cntrs = stats[HV_STATS_AREA_SELF]->data;
+	parent_vp_cntrs = stats[HV_STATS_AREA_PARENT]->data;
 	return parent_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED] ||
 	       self_vp_cntrs[HV_VP_COUNTER_ROOT_DISPATCH_THREAD_BLOCKED];
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_hvcall_dispatch_thread_blocked);
 
 static int mshv_root_scheduler_init(unsigned int cpu)
 {

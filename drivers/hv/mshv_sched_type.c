@@ -5,6 +5,7 @@
  * MSHV_CHECK_EXTENSION on /dev/mshv.
  */
 
+#include <kunit/visibility.h>
 #include <linux/device.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
@@ -21,9 +22,14 @@ static const char * const mshv_sched_type_names[] = {
 	[MSHV_SCHEDULER_INTEGRATED]	= "integrated",
 };
 
-u32 mshv_sched_type(void)
+/*
+ * The scheduler type userspace sees for the hypervisor's @type, on an
+ * L1VH (@l1vh) or not.  Apart from mshv_sched_type() so that KUnit can
+ * try every combination without touching the running host's globals.
+ */
+VISIBLE_IF_KUNIT u32 mshv_sched_type_of(enum hv_scheduler_type type, bool l1vh)
 {
-	switch (hv_scheduler_type) {
+	switch (type) {
 	case HV_SCHEDULER_TYPE_LP:
 		return MSHV_SCHEDULER_CLASSIC;
 	case HV_SCHEDULER_TYPE_LP_SMT:
@@ -35,12 +41,18 @@ u32 mshv_sched_type(void)
 		 * An L1VH only takes the root scheduler's path when the
 		 * hypervisor runs the integrated scheduler for it.
 		 */
-		if (hv_l1vh_partition())
+		if (l1vh)
 			return MSHV_SCHEDULER_INTEGRATED;
 		return MSHV_SCHEDULER_ROOT;
 	default:
 		return 0;
 	}
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_sched_type_of);
+
+u32 mshv_sched_type(void)
+{
+	return mshv_sched_type_of(hv_scheduler_type, hv_l1vh_partition());
 }
 
 const char *mshv_sched_type_name(u32 type)
@@ -51,6 +63,7 @@ const char *mshv_sched_type_name(u32 type)
 
 	return mshv_sched_type_names[type];
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_sched_type_name);
 
 long mshv_ioctl_check_extension(void __user *user_arg)
 {

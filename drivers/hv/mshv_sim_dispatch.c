@@ -396,7 +396,7 @@ int mshv_sim_backend_install(bool core, bool idle)
 		return 0;
 	}
 
-	/* -EBUSY while someone else's (a KUnit test's) is in place */
+	/* -EBUSY while another backend is registered */
 	ret = mshv_sched_ops_register(&mshv_sim_ops);
 	if (ret)
 		return ret;

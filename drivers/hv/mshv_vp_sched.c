@@ -9,6 +9,8 @@
  * Authors: Microsoft Linux virtualization team
  */
 
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 #include <linux/entry-virt.h>
 #include <linux/hashtable.h>
 #include <linux/mutex.h>
@@ -221,13 +223,27 @@ static long mshv_run_vp_with_root_scheduler(struct mshv_vp *vp)
 	return ret;
 }
 
+/*
+ * Whether the hypervisor uses the root scheduler, whose loop is then ours.
+ * A function so that a KUnit test can answer for its own calls only
+ * (a static stub), never by changing hv_scheduler_type under a running
+ * host.
+ */
+VISIBLE_IF_KUNIT bool mshv_vp_sched_is_root(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(mshv_vp_sched_is_root);
+	return hv_scheduler_type == HV_SCHEDULER_TYPE_ROOT;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_vp_sched_is_root);
+
 long mshv_vp_sched_run(struct mshv_vp *vp)
 {
-	if (hv_scheduler_type == HV_SCHEDULER_TYPE_ROOT)
+	if (mshv_vp_sched_is_root())
 		return mshv_run_vp_with_root_scheduler(vp);
 
 	return mshv_run_vp_with_hyp_scheduler(vp);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_vp_sched_run);
 
 long mshv_vp_sched_run_to_exit(struct mshv_vp *vp)
 {
@@ -266,6 +282,7 @@ long mshv_vp_sched_cancel(struct mshv_vp *vp, unsigned long flags)
 
 	return mshv_vp_sched_stop_dispatch(vp);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_vp_sched_cancel);
 
 int mshv_vp_sched_stop_dispatch(struct mshv_vp *vp)
 {
@@ -289,6 +306,7 @@ void mshv_vp_sched_kick(struct mshv_vp *vp)
 	vp->run.kicked_by_hv = 1;
 	wake_up(&vp->run.vp_suspend_queue);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_vp_sched_kick);
 
 #if IS_ENABLED(CONFIG_MSHV_SCHED_OPS)
 /* Partitions of /dev/mshv, which exists only on the hypervisor */
@@ -326,6 +344,7 @@ int mshv_sched_ops_register(const struct mshv_sched_ops *ops)
 
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_sched_ops_register);
 
 void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops)
 {
@@ -337,4 +356,12 @@ void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops)
 #include "mshv_sched_ops.h"
 	mshv_sched_ops = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_sched_ops_unregister);
+
+bool mshv_sched_ops_registered(void)
+{
+	guard(mutex)(&mshv_sched_ops_lock);
+	return !!mshv_sched_ops;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_sched_ops_registered);
 #endif

@@ -261,6 +261,28 @@ int mshv_sched_ops_register(const struct mshv_sched_ops *ops);
  * Context: Process context; may sleep.
  */
 void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops);
+
+/**
+ * mshv_sched_ops_registered() - Whether another backend is registered
+ *
+ * Context: Process context; may sleep.
+ * Return: true while a backend of mshv_sched_ops_register() is in place.
+ */
+bool mshv_sched_ops_registered(void);
+#else
+static inline bool mshv_sched_ops_registered(void)
+{
+	return false;
+}
+#endif
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Visible to the KUnit tests only (VISIBLE_IF_KUNIT): static, and inlined,
+ * in a kernel without KUnit.
+ */
+bool mshv_vp_sched_is_root(void);
+u32 mshv_sched_type_of(enum hv_scheduler_type type, bool l1vh);
 #endif
 
 /* Hypercalls of the scheduler core, mshv_sched_hvcall.c */

@@ -9,16 +9,22 @@
  * hypervisor is needed.  The loop runs in a kernel thread of the test, so
  * that the test can watch it sleep, kick it and signal it.
  *
- * The suite replaces the registered backend and hv_scheduler_type while it
- * runs: no VP of a real partition may run meanwhile.
+ * The fake takes the place of the hypercalls of mshv_sched_hvcall.c, and
+ * of the scheduler type the loop sees, through KUnit static stubs: they
+ * act on the calls of the test's own threads (the case's and its runner)
+ * and of no one else.  Nothing of the running host changes: no backend is
+ * registered and hv_scheduler_type is never written, so VPs of real
+ * partitions run on meanwhile (mshv_vp_sched_test_scoped() checks it).
  */
 
 #include <kunit/device.h>
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <asm/mshyperv.h>
 
@@ -56,7 +62,6 @@ struct fake_step {
 struct fake_hv {
 	struct mshv_partition *pt;
 	struct mshv_vp *vp;
-	enum hv_scheduler_type saved_type;
 
 	/* The script; errors are one-shot. */
 	struct fake_step steps[FAKE_MAX_DISPATCH];
@@ -70,6 +75,7 @@ struct fake_hv {
 	u64 irq_pending;
 	bool thread_blocked;
 	bool rescue;			/* end every call: the test failed */
+	bool root;			/* the hypervisor's root scheduler */
 
 	/* What the loop did. */
 	unsigned int ndispatch;
@@ -198,6 +204,11 @@ static bool fake_dispatch_thread_blocked(struct mshv_vp *vp)
 	return READ_ONCE(fake->thread_blocked) && !READ_ONCE(fake->rescue);
 }
 
+static bool fake_sched_is_root(void)
+{
+	return READ_ONCE(fake->root);
+}
+
 static const struct mshv_sched_ops fake_ops = {
 	.dispatch_vp = fake_dispatch_vp,
 	.clear_explicit_suspend = fake_clear_explicit_suspend,
@@ -210,6 +221,7 @@ static const struct mshv_sched_ops fake_ops = {
 
 /* A kernel thread making @ncalls MSHV_RUN_VP-like calls in a row. */
 struct runner {
+	struct kunit *test;
 	struct task_struct *task;
 	unsigned int ncalls;
 	bool signal_first;	/* a signal is pending before the first call */
@@ -223,6 +235,8 @@ static int runner_fn(void *data)
 	struct runner *r = data;
 	unsigned int i;
 
+	/* The test's stubs apply to the calls of this thread too */
+	current->kunit_test = r->test;
 	allow_signal(SIGUSR1);
 	if (r->signal_first)
 		send_sig(SIGUSR1, current, 1);
@@ -234,6 +248,7 @@ static int runner_fn(void *data)
 		flush_signals(current);
 		complete_all(&r->done[i]);
 	}
+	current->kunit_test = NULL;
 
 	return 0;
 }
@@ -243,6 +258,7 @@ static void runner_start(struct kunit *test, struct runner *r,
 {
 	unsigned int i;
 
+	r->test = test;
 	r->ncalls = ncalls;
 	for (i = 0; i < ncalls; i++)
 		init_completion(&r->done[i]);
@@ -670,7 +686,7 @@ static void mshv_vp_sched_test_hyp_resume_kick(struct kunit *test)
 {
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	fake->root = false;	/* the core scheduler */
 	runner_start(test, &r, 1);
 
 	if (wait_for_sleeper(test)) {
@@ -692,7 +708,7 @@ static void mshv_vp_sched_test_hyp_resume_error(struct kunit *test)
 {
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_LP_SMT;
+	fake->root = false;	/* the classic scheduler */
 	fake->resume_err = -EIO;
 	fake->resume_kick = true;
 	run_calls(test, &r, 2);
@@ -711,7 +727,7 @@ static void mshv_vp_sched_test_hyp_signal(struct kunit *test)
 {
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	fake->root = false;	/* the core scheduler */
 	runner_start(test, &r, 2);
 
 	if (!wait_for_sleeper(test))
@@ -743,7 +759,7 @@ static void mshv_vp_sched_test_hyp_signal_message_in_flight(struct kunit *test)
 	unsigned long end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	fake->root = false;	/* the core scheduler */
 	fake->message_in_flight = true;
 	runner_start(test, &r, 1);
 
@@ -771,7 +787,7 @@ static void mshv_vp_sched_test_hyp_suspend_error(struct kunit *test)
 {
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	fake->root = false;	/* the core scheduler */
 	fake->suspend_err = -EIO;
 	runner_start(test, &r, 2);
 
@@ -818,22 +834,63 @@ static void mshv_vp_sched_test_kick(struct kunit *test)
 }
 
 /*
- * Registration takes one backend at a time, each with every operation
- * set, and unregistering a backend that is not the registered one
- * changes nothing.  The suite's fake is registered while a case runs.
+ * Registration wants every operation, and unregistering a backend that is
+ * not the registered one changes nothing.  No case registers a complete
+ * backend: that would replace the running host's.
  */
 static void mshv_vp_sched_test_register(struct kunit *test)
 {
 	struct mshv_sched_ops partial = fake_ops;
 
-	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&fake_ops), -EBUSY);
 	partial.dispatch_vp = NULL;
 	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EINVAL);
-	mshv_sched_ops_unregister(&partial);
-	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EINVAL);
 	partial = fake_ops;
-	mshv_sched_ops_unregister(&partial);
-	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EBUSY);
+	partial.dispatch_thread_blocked = NULL;
+	KUNIT_EXPECT_EQ(test, mshv_sched_ops_register(&partial), -EINVAL);
+	mshv_sched_ops_unregister(&fake_ops);
+	mshv_sched_ops_unregister(NULL);
+	KUNIT_EXPECT_FALSE(test, mshv_sched_ops_registered());
+}
+
+/* A thread of no test, calling what the fake stubs for the test's threads */
+struct scoped_probe {
+	struct mshv_vp *vp;
+	u64 irq_pending;
+	struct completion done;
+};
+
+static int scoped_probe_fn(void *data)
+{
+	struct scoped_probe *p = data;
+
+	p->irq_pending = mshv_hvcall_interrupt_pending(p->vp);
+	complete(&p->done);
+
+	return 0;
+}
+
+/*
+ * The fake answers for the test's threads only: another thread calling the
+ * same hypercall meanwhile reaches the real one (the fake VP has no
+ * register page: no interrupt pending), as a VP of a real partition would.
+ */
+static void mshv_vp_sched_test_scoped(struct kunit *test)
+{
+	struct scoped_probe p = { .vp = fake->vp };
+	struct task_struct *t;
+
+	fake->irq_pending = 0x5;
+	KUNIT_EXPECT_EQ(test, mshv_hvcall_interrupt_pending(fake->vp), 0x5);
+
+	init_completion(&p.done);
+	p.irq_pending = U64_MAX;
+	t = kthread_run(scoped_probe_fn, &p, "mshv_vp_sched_probe");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	KUNIT_ASSERT_NE(test, 0UL,
+			wait_for_completion_timeout(&p.done,
+						    msecs_to_jiffies(TEST_TIMEOUT_MS)));
+	KUNIT_EXPECT_EQ(test, p.irq_pending, 0);
+	KUNIT_EXPECT_FALSE(test, mshv_sched_ops_registered());
 }
 
 /* The scheduler type userspace sees for each one the hypervisor reports. */
@@ -841,35 +898,31 @@ static void mshv_vp_sched_test_sched_type(struct kunit *test)
 {
 	static const struct {
 		enum hv_scheduler_type hv;
-		enum hv_partition_type partition;
+		bool l1vh;
 		u32 type;
 		const char *name;
 	} cases[] = {
-		{ HV_SCHEDULER_TYPE_LP, HV_PARTITION_TYPE_ROOT,
+		{ HV_SCHEDULER_TYPE_LP, false,
 		  MSHV_SCHEDULER_CLASSIC, "classic" },
-		{ HV_SCHEDULER_TYPE_LP_SMT, HV_PARTITION_TYPE_ROOT,
+		{ HV_SCHEDULER_TYPE_LP_SMT, false,
 		  MSHV_SCHEDULER_CLASSIC_SMT, "classic-smt" },
-		{ HV_SCHEDULER_TYPE_CORE_SMT, HV_PARTITION_TYPE_ROOT,
+		{ HV_SCHEDULER_TYPE_CORE_SMT, false,
 		  MSHV_SCHEDULER_CORE, "core" },
-		{ HV_SCHEDULER_TYPE_CORE_SMT, HV_PARTITION_TYPE_L1VH,
+		{ HV_SCHEDULER_TYPE_CORE_SMT, true,
 		  MSHV_SCHEDULER_CORE, "core" },
-		{ HV_SCHEDULER_TYPE_ROOT, HV_PARTITION_TYPE_ROOT,
+		{ HV_SCHEDULER_TYPE_ROOT, false,
 		  MSHV_SCHEDULER_ROOT, "root" },
-		{ HV_SCHEDULER_TYPE_ROOT, HV_PARTITION_TYPE_L1VH,
+		{ HV_SCHEDULER_TYPE_ROOT, true,
 		  MSHV_SCHEDULER_INTEGRATED, "integrated" },
-		{ HV_SCHEDULER_TYPE_MAX, HV_PARTITION_TYPE_ROOT, 0, NULL },
+		{ HV_SCHEDULER_TYPE_MAX, false, 0, NULL },
 	};
-	enum hv_partition_type saved = hv_curr_partition_type;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const char *name;
 		u32 type;
 
-		hv_scheduler_type = cases[i].hv;
-		hv_curr_partition_type = cases[i].partition;
-		type = mshv_sched_type();
-		hv_curr_partition_type = saved;
+		type = mshv_sched_type_of(cases[i].hv, cases[i].l1vh);
 
 		KUNIT_EXPECT_EQ_MSG(test, type, cases[i].type, "case %u", i);
 		name = mshv_sched_type_name(type);
@@ -946,7 +999,7 @@ static void mshv_vp_sched_test_hyp_exit_request(struct kunit *test)
 {
 	struct runner r = {};
 
-	hv_scheduler_type = HV_SCHEDULER_TYPE_CORE_SMT;
+	fake->root = false;	/* the core scheduler */
 	runner_start(test, &r, 1);
 	if (wait_for_sleeper(test)) {
 		request_exit();
@@ -1037,7 +1090,6 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 {
 	struct device *dev;
 	struct fake_hv *f;
-	int ret;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -1058,12 +1110,27 @@ static int mshv_vp_sched_test_init(struct kunit *test)
 
 	fake = f;
 	test->priv = f;
-	f->saved_type = hv_scheduler_type;
-	ret = mshv_sched_ops_register(&fake_ops);
-	if (ret == -EBUSY)
-		kunit_skip(test, "a backend or a partition is live");
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	hv_scheduler_type = HV_SCHEDULER_TYPE_ROOT;
+	/* The core calls a registered backend, not the hypercalls we stub */
+	if (mshv_sched_ops_registered())
+		kunit_skip(test, "another scheduler backend (mshv_sim) is registered");
+
+	f->root = true;
+	kunit_activate_static_stub(test, mshv_vp_sched_is_root,
+				   fake_sched_is_root);
+	kunit_activate_static_stub(test, mshv_hvcall_dispatch_vp,
+				   fake_dispatch_vp);
+	kunit_activate_static_stub(test, mshv_hvcall_clear_explicit_suspend,
+				   fake_clear_explicit_suspend);
+	kunit_activate_static_stub(test, mshv_hvcall_set_explicit_suspend,
+				   fake_set_explicit_suspend);
+	kunit_activate_static_stub(test, mshv_hvcall_resume_vp,
+				   fake_resume_vp);
+	kunit_activate_static_stub(test, mshv_hvcall_suspend_vp,
+				   fake_suspend_vp);
+	kunit_activate_static_stub(test, mshv_hvcall_interrupt_pending,
+				   fake_interrupt_pending);
+	kunit_activate_static_stub(test, mshv_hvcall_dispatch_thread_blocked,
+				   fake_dispatch_thread_blocked);
 
 	return 0;
 }
@@ -1072,8 +1139,6 @@ static void mshv_vp_sched_test_exit(struct kunit *test)
 {
 	struct fake_hv *f = test->priv;
 
-	mshv_sched_ops_unregister(&fake_ops);
-	hv_scheduler_type = f->saved_type;
 	fake = NULL;
 
 	KUNIT_EXPECT_EQ_MSG(test, f->bad_context, 0,
@@ -1107,6 +1172,7 @@ static struct kunit_case mshv_vp_sched_test_cases[] = {
 	KUNIT_CASE(mshv_vp_sched_test_hyp_suspend_error),
 	KUNIT_CASE(mshv_vp_sched_test_kick),
 	KUNIT_CASE(mshv_vp_sched_test_register),
+	KUNIT_CASE(mshv_vp_sched_test_scoped),
 	KUNIT_CASE(mshv_vp_sched_test_sched_type),
 	KUNIT_CASE(mshv_vp_sched_test_exit_before_dispatch),
 	KUNIT_CASE(mshv_vp_sched_test_exit_in_blocked_wait),
@@ -1127,3 +1193,7 @@ static struct kunit_suite mshv_vp_sched_test_suite = {
 };
 
 kunit_test_suite(mshv_vp_sched_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the mshv VP scheduler core");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -7,6 +7,7 @@
  * See mshv_vp_task.h.
  */
 
+#include <kunit/visibility.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -126,6 +127,7 @@ void mshv_vp_worker_name(char *name, u64 pt_id, u32 vp_index)
 {
 	snprintf(name, TASK_COMM_LEN, "vp%u-mshv%llu", vp_index, pt_id);
 }
+EXPORT_SYMBOL_IF_KUNIT(mshv_vp_worker_name);
 
 /*
  * Create the VP's worker in the calling process (the VMM).  It is not
