@@ -101,7 +101,7 @@ enum mshv_sim_op {
 	 * Run guest code for @arg us on the CPU that dispatches the VP, then
 	 * go on to the next step in the same dispatch.  A root interrupt on
 	 * that CPU or the VP's explicit suspend register ends the dispatch
-	 * early (version 4; before, a dispatch ended with the step or a tick).
+	 * early (version 3; before, a dispatch ended with the step or a tick).
 	 */
 	MSHV_SIM_OP_COMPUTE = 1,
 	/* Halt for @arg us: the VP is blocked until a timer kicks it */

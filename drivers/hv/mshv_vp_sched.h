@@ -269,11 +269,6 @@ void mshv_sched_ops_unregister(const struct mshv_sched_ops *ops);
  * Return: true while a backend of mshv_sched_ops_register() is in place.
  */
 bool mshv_sched_ops_registered(void);
-#else
-static inline bool mshv_sched_ops_registered(void)
-{
-	return false;
-}
 #endif
 
 #if IS_ENABLED(CONFIG_KUNIT)

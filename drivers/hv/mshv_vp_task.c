@@ -231,13 +231,15 @@ void mshv_vp_task_destroy(struct mshv_vp *vp)
 	mshv_vp_task_free(t);
 }
 
-void mshv_vp_task_wq_init(void)
+void mshv_vp_tasks_init(void)
 {
 	mshv_vp_task_wq = alloc_workqueue("mshv_vp_task", WQ_UNBOUND, 0);
+	mshv_vp_tasks_debugfs_init();
 }
 
-void mshv_vp_task_wq_exit(void)
+void mshv_vp_tasks_exit(void)
 {
+	mshv_vp_tasks_debugfs_exit();
 	if (mshv_vp_task_wq)
 		destroy_workqueue(mshv_vp_task_wq);
 	mshv_vp_task_wq = NULL;

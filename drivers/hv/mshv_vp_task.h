@@ -221,6 +221,16 @@ void mshv_vp_tasks_add(struct mshv_vp_task *t);
 void mshv_vp_tasks_del(struct mshv_vp_task *t);
 
 /**
+ * mshv_vp_tasks_debugfs_init() - Create debugfs mshv_sched/vp_tasks
+ */
+void mshv_vp_tasks_debugfs_init(void);
+
+/**
+ * mshv_vp_tasks_debugfs_exit() - Remove debugfs mshv_sched/vp_tasks
+ */
+void mshv_vp_tasks_debugfs_exit(void);
+
+/**
  * mshv_vp_task_current() - The task that runs a VP
  * @t: the VP's task state
  *
@@ -244,27 +254,17 @@ struct task_struct *mshv_vp_task_current(struct mshv_vp_task *t);
 int mshv_vp_task_get_info(struct mshv_vp_task *t, void __user *uarg);
 
 /**
- * mshv_vp_task_wq_init() - Create the workqueue that finishes teardowns
+ * mshv_vp_tasks_init() - Create the workqueue that finishes teardowns, and
+ * the debugfs table of VP tasks
  *
- * Without it (the allocation failed) a teardown waits for the worker.
- */
-void mshv_vp_task_wq_init(void);
-
-/**
- * mshv_vp_task_wq_exit() - Wait for the teardowns in progress, then
- * destroy their workqueue
- */
-void mshv_vp_task_wq_exit(void);
-
-/**
- * mshv_vp_tasks_init() - Create the debugfs table of VP tasks and the
- * teardown workqueue
+ * Without the workqueue (the allocation failed) a teardown waits for the
+ * worker.
  */
 void mshv_vp_tasks_init(void);
 
 /**
- * mshv_vp_tasks_exit() - Remove the debugfs table of VP tasks and wait for
- * the teardowns in progress
+ * mshv_vp_tasks_exit() - Remove the debugfs table of VP tasks, wait for the
+ * teardowns in progress, then destroy their workqueue
  */
 void mshv_vp_tasks_exit(void);
 #else

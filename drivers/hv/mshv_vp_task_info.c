@@ -132,17 +132,15 @@ static int mshv_vp_tasks_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mshv_vp_tasks);
 
-void mshv_vp_tasks_init(void)
+void mshv_vp_tasks_debugfs_init(void)
 {
-	mshv_vp_task_wq_init();
 	mshv_vp_tasks_dir = debugfs_create_dir("mshv_sched", NULL);
 	debugfs_create_file("vp_tasks", 0400, mshv_vp_tasks_dir, NULL,
 			    &mshv_vp_tasks_fops);
 }
 
-void mshv_vp_tasks_exit(void)
+void mshv_vp_tasks_debugfs_exit(void)
 {
 	debugfs_remove_recursive(mshv_vp_tasks_dir);
 	mshv_vp_tasks_dir = NULL;
-	mshv_vp_task_wq_exit();
 }

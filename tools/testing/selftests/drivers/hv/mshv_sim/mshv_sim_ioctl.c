@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <linux/mshv.h>
 
 #include "../../../kselftest_harness.h"
 #include "mshv_sim_lib.h"
