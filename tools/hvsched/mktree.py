@@ -233,12 +233,13 @@ def main():
         if f not in listed:
             die(f'overlay file {f} belongs to no patch of tools/hvsched/series')
 
-    # Identity of this tree: base stamp + manifest + overlay contents.
+    # Identity of this tree: base stamp + manifest + overlay contents,
+    # including the series/NN-*.diff files the entries list.
     h = hashlib.sha256()
     h.update(base_stamp(base).encode())
     h.update((os.environ.get('HVSCHED_AUTHOR') or
               git(overlay, 'log', '-1', '--format=%an <%ae>', check=False)).encode())
-    for f in sorted(set(ofiles) | {'tools/hvsched/series/SERIES'} | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
+    for f in sorted(set(ofiles) | set(listed) | {'tools/hvsched/series/SERIES'} | {os.path.relpath(os.path.join(overlay, 'tools/hvsched/series', n), overlay)
                                    for n, _, _, _, _ in patches} | {KCONFIG_SRC}):
         h.update(f.encode() + b'\0' + open(os.path.join(overlay, f), 'rb').read())
     h.update(open(os.path.abspath(__file__), 'rb').read())
