@@ -21,9 +21,23 @@ kmake() { make -s -C "$tree" O="$PWD/$out" ARCH=x86_64 CC="$cc" HOSTCC=gcc "$@";
 
 frags=()
 for f in "$@"; do frags+=("$(readlink -f "$f")"); done
-# Regenerated every time (a few seconds): a symbol that an earlier patch of
-# the series did not have yet must be picked up once it exists.  An
-# unchanged result rebuilds nothing.
+# Regenerated whenever an input changed: a symbol that an earlier patch of
+# the series did not have yet must be picked up once it exists.  The inputs
+# are every Kconfig file and config fragment of the tree and the fragments
+# given; when none changed since the last configuration of $out (the next
+# patch of the series changed C files only), the configuration stands.
+stamp=$( { find "$tree" -name .git -prune -o \( -name 'Kconfig*' -o -path '*/configs/*' \) \
+	-type f -print | LC_ALL=C sort | xargs cat; cat "${frags[@]}"; } | sha256sum)
+build() {
+	kmake -j"$jobs" bzImage 2>"$out/build.log" || { tail -n 30 "$out/build.log" >&2; die "kernel build failed in $tree (see $out/build.log)"; }
+	grep -E 'warning:|error:' "$out/build.log" >&2 || true
+	echo "kbuild: $out/arch/x86/boot/bzImage"
+}
+if [ -f "$out/.config" ] && [ "$(cat "$out/.hvsched-config" 2>/dev/null)" = "$stamp" ]; then
+	build
+	exit 0
+fi
+rm -f "$out/.hvsched-config"
 kmake tinyconfig >/dev/null
 KCONFIG_CONFIG="$out/.config" "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" \
 	"$out/.config" "${frags[@]}" >"$out/merge.log" 2>&1 || die "merge_config failed (see $out/merge.log)"
@@ -41,6 +55,5 @@ while IFS= read -r line; do
 	esac
 done < <(cat "${frags[@]}")
 [ -z "$bad" ] || die "config symbols not set as requested (a dependency is missing):$bad"
-kmake -j"$jobs" bzImage 2>"$out/build.log" || { tail -n 30 "$out/build.log" >&2; die "kernel build failed in $tree (see $out/build.log)"; }
-grep -E 'warning:|error:' "$out/build.log" >&2 || true
-echo "kbuild: $out/arch/x86/boot/bzImage"
+echo "$stamp" > "$out/.hvsched-config"
+build

@@ -11,18 +11,31 @@ files=$(git ls-files --cached --others --exclude-standard 'drivers/*.c' 'arch/*.
 [ -n "$files" ] || { echo "  (no C files in the overlay yet)"; exit 0; }
 cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
 sparse=$(bash "$HV/sparse.sh") || { record "sparse available" FAIL "see the error above"; exit 0; }
+# The test configuration builds every one of our files; all are checked in
+# one make invocation (one walk of the tree), and each file's warnings are
+# picked out of the common log.
+objs=()
 for f in $files; do
 	obj=${f%.c}.o
-	# The test configuration builds every one of our files.
-	[ -f "$B/out/test/$obj" ] || { record "sparse + W=1 clean: $f" FAIL "not built by test.config"; continue; }
-	log=$B/static-$(echo "$f" | tr / _).log
-	make -s -C "$B/tree" O="$PWD/$B/out/test" ARCH=x86_64 CC="$cc" CHECK="$sparse" C=2 W=1 "$obj" > "$log" 2>&1
-	rc=$?
-	w=$(grep -E "(^|/)$f:[0-9]+:[0-9]+: (warning|error)" "$log" | head -n 3)
-	if [ $rc = 0 ] && [ -z "$w" ]; then
-		record "sparse + W=1 clean: $f" PASS
+	if [ -f "$B/out/test/$obj" ]; then
+		objs+=("$obj")
 	else
-		record "sparse + W=1 clean: $f" FAIL "$(echo "${w:-build failed, see $log}" | head -n 1)"
+		record "sparse + W=1 clean: $f" FAIL "not built by test.config"
+	fi
+done
+log=$B/static.log
+make -s -C "$B/tree" O="$PWD/$B/out/test" ARCH=x86_64 CC="$cc" CHECK="$sparse" C=2 W=1 \
+	-j"$(( $(nproc) + 1 ))" "${objs[@]}" > "$log" 2>&1
+rc=$?
+for obj in "${objs[@]}"; do
+	f=${obj%.o}.c
+	w=$(grep -E "(^|/)$f:[0-9]+:[0-9]+: (warning|error)" "$log" | head -n 3)
+	if [ -n "$w" ]; then
+		record "sparse + W=1 clean: $f" FAIL "$(echo "$w" | head -n 1)"
+	elif [ $rc != 0 ]; then
+		record "sparse + W=1 clean: $f" FAIL "the build failed, see $log"
+	else
+		record "sparse + W=1 clean: $f" PASS
 	fi
 done
 # Put the objects back as the normal build compiles them.
