@@ -175,7 +175,8 @@ u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu)
 	if (limit_ns)
 		limit = min(limit, limit_ns);
 	WRITE_ONCE(lp->guest, me);
-	start = last = ktime_get_ns();
+	start = ktime_get_ns();
+	last = start;
 	do {
 		cpu_relax();
 		now = ktime_get_ns();

@@ -72,9 +72,10 @@ u32 mshv_vp_task_smt_isolation(void)
 /*
  * The core scheduling cookie a new worker of @pt is to share, created with
  * the first worker that needs it: 0 when none is needed (the partition
- * opted out, the creating thread has a cookie of its own, which the worker
- * inherits and keeps, or no SMT sibling is online), or -ENOMEM.  Without
- * core scheduling the workers share cores with any task: say so once.
+ * opted out, or the creating thread has a cookie of its own, which the
+ * worker inherits and keeps), or -ENOMEM.  With SMT off the cookie is set
+ * all the same, so that turning SMT on later does not expose the workers.
+ * Without core scheduling they share cores with any task: say so once.
  */
 static long mshv_vp_worker_cookie(struct mshv_partition *pt,
 				  unsigned long *cookie)
@@ -85,10 +86,7 @@ static long mshv_vp_worker_cookie(struct mshv_partition *pt,
 	if (pt->pt_vp_smt_shared || sched_core_task_has_cookie(current))
 		return 0;
 
-	switch (mshv_vp_task_smt_isolation()) {
-	case MSHV_SMT_ISOLATION_NO_SMT:
-		return 0;
-	case MSHV_SMT_ISOLATION_NONE:
+	if (!IS_ENABLED(CONFIG_SCHED_CORE)) {
 		pr_warn_once("mshv: VP workers of different partitions may share SMT cores: no CONFIG_SCHED_CORE\n");
 		return 0;
 	}

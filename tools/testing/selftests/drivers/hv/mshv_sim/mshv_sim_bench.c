@@ -249,7 +249,8 @@ static int bench_smt(int fd, int ms)
 	static const char * const name[2] = { "isolated (default)",
 					      "shared (SMT_SHARED)" };
 	struct sim_smt_result r[2];
-	int cores[2][2], i, old, ret = 0;
+	struct sim_smt_core cores[2];
+	int i, old, ret = 0;
 
 	printf("\nSMT isolation, two partitions x two busy VPs on two cores, %d ms:\n",
 	       ms);
@@ -280,7 +281,8 @@ static int bench_smt(int fd, int ms)
 		else
 			printf("%12.1f\n", r[i].forceidle_ms);
 	}
-	printf("guest %%: each partition's guest time per VP, in %% of one CPU; cross: siblings running both partitions at once (simulator's ground truth)\n");
+	printf("guest %%: each partition's guest time per VP, in %% of one CPU\n");
+	printf("cross: siblings running both partitions at once (simulator's ground truth)\n");
 	return 0;
 }
 

@@ -395,7 +395,7 @@ bool sim_cpu_nohz_full(int cpu)
 	return sim_cpulist_has(buf, cpu);
 }
 
-int sim_smt_cores(int (*cores)[2], int max)
+int sim_smt_cores(struct sim_smt_core *cores, int max)
 {
 	int nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	bool used[SIM_MAX_CPUS] = { false };
@@ -415,9 +415,10 @@ int sim_smt_cores(int (*cores)[2], int max)
 				break;
 		if (s >= nr_cpus || s >= SIM_MAX_CPUS)
 			continue;
-		used[c] = used[s] = true;
-		cores[n][0] = c;
-		cores[n][1] = s;
+		used[c] = true;
+		used[s] = true;
+		cores[n].cpu[0] = c;
+		cores[n].cpu[1] = s;
 		n++;
 	}
 	return n;
@@ -1195,7 +1196,8 @@ static double sim_scn_forceidle_ms(const struct sim_vmm *m, bool workers)
 	return sum;
 }
 
-int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie, int (*cores)[2],
+int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie,
+		const struct sim_smt_core *cores,
 		int ms, struct sim_smt_result *r)
 {
 	static const struct mshv_sim_step busy[] = { SIM_COMPUTE(100000) };
@@ -1222,8 +1224,10 @@ int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie, int (*cores)[2],
 	ret = sim_live(fd, &pt0, &vp0);
 	if (ret)
 		return ret;
-	m[0].pid = m[1].pid = -1;
-	m[0].pt_id = m[1].pt_id = 0;
+	for (p = 0; p < 2; p++) {
+		m[p].pid = -1;
+		m[p].pt_id = 0;
+	}
 	for (p = 0; p < 2 && !ret; p++) {
 		ret = sim_vmm_spawn(&m[p], &cfg);
 		if (!ret)
@@ -1233,8 +1237,8 @@ int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie, int (*cores)[2],
 	for (p = 0; p < 2 && !ret && !core; p++) {
 		for (i = 0; i < 2 && !ret; i++) {
 			tid = workers ? m[p].task[i].tid : m[p].vcpu_tid[i];
-			ret = tid > 0 ? sim_pin_task(tid, cores[i][p],
-						     cores[i][p]) : -ESRCH;
+			ret = tid > 0 ? sim_pin_task(tid, cores[i].cpu[p],
+						     cores[i].cpu[p]) : -ESRCH;
 		}
 	}
 	if (ret)

@@ -147,11 +147,19 @@ pid_t sim_gettid(void);
  * as "3" or "2-3,5"; "(null)" or no file: none is)
  */
 bool sim_cpu_nohz_full(int cpu);
-/*
- * Cores with at least two online SMT siblings: their two lowest CPUs, in
- * @cores[0 .. @max - 1]; returns how many
+/**
+ * struct sim_smt_core - Two SMT siblings of one core
+ * @cpu: the core's two lowest online CPUs
  */
-int sim_smt_cores(int (*cores)[2], int max);
+struct sim_smt_core {
+	int cpu[2];
+};
+
+/*
+ * Cores with at least two online SMT siblings, in @cores[0 .. @max - 1];
+ * returns how many
+ */
+int sim_smt_cores(struct sim_smt_core *cores, int max);
 /*
  * The simulator's SMT co-execution records since it was loaded, summed
  * over all CPUs: the time SMT siblings ran VPs of different partitions
@@ -397,6 +405,7 @@ struct sim_smt_result {
 	__u64 same_ns;
 	double forceidle_ms;
 };
+
 /*
  * SMT isolation: two VMMs with two busy VPs each, in partitions of
  * @pt_flags, the VMMs with a core scheduling cookie of their own when
@@ -404,7 +413,8 @@ struct sim_smt_result {
  * is pinned to the two siblings of core @cores[i] (sim_smt_cores()), the
  * worst placement for isolation.  Measured over @ms.
  */
-int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie, int (*cores)[2],
+int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie,
+		const struct sim_smt_core *cores,
 		int ms, struct sim_smt_result *r);
 
 #endif

@@ -22,6 +22,9 @@
  *   partition's differ, a worker created late gets its partition's, a
  *   partition that opted out gives none, a cookie the VMM set on itself
  *   wins, and destroying a partition leaves the others' alone.
+ * - smt_off: with SMT turned off at run time MSHV_CAP_VP_SMT_ISOLATION
+ *   says MSHV_SMT_ISOLATION_NO_SMT, and a worker created then still gets a
+ *   cookie, which it keeps when SMT is turned on again.
  * - bad_input: MSHV_SIM_GET_SMT_STATS and MSHV_CAP_VP_SMT_ISOLATION.
  */
 #define _GNU_SOURCE
@@ -39,6 +42,8 @@
 
 #define MS		1000000ULL
 #define WINDOW_MS	1500
+#define WORKERS		MSHV_SIM_PARTITION_VP_WORKERS
+#define SHARED		MSHV_SIM_PARTITION_VP_SMT_SHARED
 
 static const struct mshv_sim_step busy[] = { SIM_COMPUTE(100000) };
 
@@ -53,7 +58,7 @@ static int smt_isolation(int fd)
 
 FIXTURE(smt) {
 	int fd;
-	int cores[2][2];
+	struct sim_smt_core cores[2];
 };
 
 FIXTURE_VARIANT(smt) {
@@ -104,8 +109,8 @@ FIXTURE_SETUP(smt)
 	}
 	iso = smt_isolation(self->fd);
 	TH_LOG("MSHV_CAP_VP_SMT_ISOLATION: %d; cores %d+%d and %d+%d", iso,
-	       self->cores[0][0], self->cores[0][1], self->cores[1][0],
-	       self->cores[1][1]);
+	       self->cores[0].cpu[0], self->cores[0].cpu[1],
+	       self->cores[1].cpu[0], self->cores[1].cpu[1]);
 	if (!core && variant->isolated && !variant->vmm_cookie &&
 	    iso != MSHV_SMT_ISOLATION_CORE_SCHED) {
 		close(self->fd);
@@ -139,9 +144,11 @@ TEST_F(smt, co_execution)
 			EXPECT_LT(WINDOW_MS * MS / 20, r.run_ns[p][i]);
 		}
 	}
-	TH_LOG("%s: siblings ran VPs of different partitions together for %.3f ms, of the same partition for %.3f ms, in %.0f ms of guest time",
+	TH_LOG("%s, in %.0f ms of guest time:",
 	       variant->isolated ? "isolated" : "not isolated (before)",
-	       r.cross_ns / 1e6, r.same_ns / 1e6, run / 1e6);
+	       run / 1e6);
+	TH_LOG("siblings ran two partitions at once %.3f ms, one partition %.3f ms",
+	       r.cross_ns / 1e6, r.same_ns / 1e6);
 
 	if (core) {
 		/* The hypervisor's core scheduler: never, exactly */
@@ -190,8 +197,7 @@ TEST(cookies)
 
 	/* P (VPs 0, 1) and Q (VP 0): one cookie each, none for the VMM */
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, sim_create_partition_flags(fd,
-				MSHV_SIM_PARTITION_VP_WORKERS, &pt[i]));
+		ASSERT_EQ(0, sim_create_partition_flags(fd, WORKERS, &pt[i]));
 	vp[0] = sim_create_vp(fd, pt[0], 0, busy, 1, 0);
 	vp[1] = sim_create_vp(fd, pt[0], 1, busy, 1, 0);
 	vp[2] = sim_create_vp(fd, pt[1], 0, busy, 1, 0);
@@ -225,8 +231,7 @@ TEST(cookies)
 	EXPECT_EQ(0, sim_destroy_partition(fd, pt[0]));
 	EXPECT_EQ(0, sim_wait_live(fd, pt0 + 1, vp0 + 1, 5000));
 	EXPECT_EQ(c[2], worker_cookie(_metadata, vp[2]));
-	ASSERT_EQ(0, sim_create_partition_flags(fd,
-			MSHV_SIM_PARTITION_VP_WORKERS, &pt[2]));
+	ASSERT_EQ(0, sim_create_partition_flags(fd, WORKERS, &pt[2]));
 	vp[4] = sim_create_vp(fd, pt[2], 0, busy, 1, 0);
 	ASSERT_LE(0, vp[4]);
 	c[4] = worker_cookie(_metadata, vp[4]);
@@ -234,9 +239,8 @@ TEST(cookies)
 	EXPECT_NE(c[2], c[4]);
 
 	/* Opted out: no cookie */
-	ASSERT_EQ(0, sim_create_partition_flags(fd,
-			MSHV_SIM_PARTITION_VP_WORKERS |
-			MSHV_SIM_PARTITION_VP_SMT_SHARED, &pt[3]));
+	ASSERT_EQ(0, sim_create_partition_flags(fd, WORKERS | SHARED,
+						&pt[3]));
 	vp[5] = sim_create_vp(fd, pt[3], 0, busy, 1, 0);
 	ASSERT_LE(0, vp[5]);
 	EXPECT_EQ(0, worker_cookie(_metadata, vp[5]));
@@ -248,8 +252,7 @@ TEST(cookies)
 			   PR_SCHED_CORE_SCOPE_THREAD, 0));
 	own = sim_core_cookie(0);
 	EXPECT_LT(0, own);
-	ASSERT_EQ(0, sim_create_partition_flags(fd,
-			MSHV_SIM_PARTITION_VP_WORKERS, &pt[3]));
+	ASSERT_EQ(0, sim_create_partition_flags(fd, WORKERS, &pt[3]));
 	vp[5] = sim_create_vp(fd, pt[3], 0, busy, 1, 0);
 	ASSERT_LE(0, vp[5]);
 	EXPECT_EQ(own, worker_cookie(_metadata, vp[5]));
@@ -260,6 +263,78 @@ TEST(cookies)
 	EXPECT_EQ(0, sim_destroy_partition(fd, pt[1]));
 	EXPECT_EQ(0, sim_destroy_partition(fd, pt[2]));
 	EXPECT_EQ(0, sim_destroy_partition(fd, pt[3]));
+	EXPECT_EQ(0, sim_wait_live(fd, pt0, vp0, 5000));
+	close(fd);
+}
+
+#define SMT_CONTROL "/sys/devices/system/cpu/smt/control"
+
+/* Write @val to SMT_CONTROL: 0 or -errno */
+static int smt_control(const char *val)
+{
+	FILE *f = fopen(SMT_CONTROL, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * SMT turned off at run time: the capability says so, and a worker created
+ * then still gets its partition's cookie, which holds when SMT is back.
+ */
+TEST(smt_off)
+{
+	long long c_off, c_on;
+	__u64 pt, pt0, vp0;
+	const char *skip;
+	char buf[32] = "";
+	int fd, vp, iso, ret;
+	FILE *f;
+
+	fd = sim_open_for_test(true, &skip);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, fd);
+	f = fopen(SMT_CONTROL, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	if (strcmp(buf, "on\n") ||
+	    smt_isolation(fd) != MSHV_SMT_ISOLATION_CORE_SCHED) {
+		close(fd);
+		SKIP(return, "SMT is not on, or workers are not isolated here");
+	}
+	ASSERT_EQ(0, sim_live(fd, &pt0, &vp0));
+
+	ASSERT_EQ(0, smt_control("off"));
+	iso = smt_isolation(fd);
+	EXPECT_EQ(MSHV_SMT_ISOLATION_NO_SMT, iso);
+	ret = sim_create_partition_flags(fd, WORKERS, &pt);
+	EXPECT_EQ(0, ret);
+	vp = ret ? -1 : sim_create_vp(fd, pt, 0, busy, 1, 0);
+	EXPECT_LE(0, vp);
+	c_off = vp >= 0 ? worker_cookie(_metadata, vp) : 0;
+	EXPECT_NE(0, c_off);
+
+	ASSERT_EQ(0, smt_control("on"));
+	EXPECT_EQ(MSHV_SMT_ISOLATION_CORE_SCHED, smt_isolation(fd));
+	c_on = vp >= 0 ? worker_cookie(_metadata, vp) : 0;
+	EXPECT_EQ(c_off, c_on);
+	TH_LOG("SMT off: capability %d, worker cookie %s; SMT on: %s", iso,
+	       c_off ? "set" : "none", c_on == c_off ? "kept" : "changed");
+
+	if (vp >= 0)
+		close(vp);
+	if (!ret)
+		EXPECT_EQ(0, sim_destroy_partition(fd, pt));
 	EXPECT_EQ(0, sim_wait_live(fd, pt0, vp0, 5000));
 	close(fd);
 }
