@@ -13,6 +13,7 @@
 
 #include "mshv_root.h"
 #include "mshv_vp_sched.h"
+#include "mshv_vp_task.h"
 
 static const char * const mshv_sched_type_names[] = {
 	[MSHV_SCHEDULER_CLASSIC]	= "classic",
@@ -79,6 +80,8 @@ long mshv_ioctl_check_extension(void __user *user_arg)
 		return 1;
 	case MSHV_CAP_VP_TASKS:
 		return IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED);
+	case MSHV_CAP_VP_SMT_ISOLATION:
+		return mshv_vp_task_smt_isolation();
 	}
 
 	/* Unknown, or the VTL driver's: not implemented here */

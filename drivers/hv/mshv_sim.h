@@ -105,7 +105,17 @@ struct file_operations;
  *   at mshv_hvcall_suspend_vp()).
  *   The hypervisor's thread for the VP runs it round-robin over all
  *   online CPUs, a slice on each, and sleeps while the VP is suspended or
- *   its partition deleted.
+ *   its partition deleted.  A core runs guest code of one partition at a
+ *   time: a VP waits, or moves on, while an SMT sibling of its CPU runs a
+ *   VP of another partition.  This is the guarantee Microsoft's
+ *   documentation of the hypervisor scheduler types gives for the core
+ *   scheduler (made the default because of SMT side channels): virtual
+ *   processors of different VMs never share a core's hyperthreads.
+ * - The hypervisor knows which VP each logical processor runs, so the
+ *   simulator records, per CPU, the guest time it ran while an SMT
+ *   sibling ran a VP of another partition and of the same one
+ *   (MSHV_SIM_GET_SMT_STATS): the ground truth of SMT isolation, sampled
+ *   at every pass of the guest's spin.
  * - A deleted partition: its VPs stop running and a dispatch fails with
  *   -ENODEV.
  *
@@ -301,6 +311,15 @@ bool mshv_sim_must_return(struct mshv_sim_vp *svp);
  * Return: the time spent, in ns.
  */
 u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu);
+
+/**
+ * mshv_sim_smt_stats() - A CPU's SMT co-execution records
+ * @cpu: the CPU
+ * @cross_ns: set to the guest time @cpu ran while an SMT sibling ran a VP
+ *	of another partition (summed over its siblings)
+ * @same_ns: the same, for VPs of the same partition
+ */
+void mshv_sim_smt_stats(int cpu, u64 *cross_ns, u64 *same_ns);
 
 /**
  * mshv_sim_write_exit() - Write an intercept message for the VMM

@@ -19,15 +19,70 @@
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/irqflags.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 
 #include "mshv_sim.h"
 #include "mshv_vp_sched.h"
 
 /* The time a VP runs on one CPU before it moves to the next */
 #define MSHV_SIM_CORE_SLICE_NS	(10 * NSEC_PER_MSEC)
+
+/**
+ * struct mshv_sim_core_gang - Which partition a core runs guest code of
+ * @lock: protects @owner and @nr
+ * @owner: the partition whose VPs the core's CPUs run, if @nr
+ * @nr: CPUs of the core running guest code of @owner
+ *
+ * The hypervisor's core scheduler runs VPs of one partition at a time on a
+ * core's SMT siblings.  The entry of a core's first CPU is used.
+ */
+struct mshv_sim_core_gang {
+	raw_spinlock_t lock;
+	struct mshv_partition *owner;
+	unsigned int nr;
+};
+
+static DEFINE_PER_CPU(struct mshv_sim_core_gang, mshv_sim_gang) = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(mshv_sim_gang.lock),
+};
+
+static struct mshv_sim_core_gang *mshv_sim_gang_of(int cpu)
+{
+	return per_cpu_ptr(&mshv_sim_gang,
+			   cpumask_first(topology_sibling_cpumask(cpu)));
+}
+
+/* Let @cpu run guest code of @pt, unless a sibling runs another's. */
+static bool mshv_sim_gang_enter(int cpu, struct mshv_partition *pt)
+{
+	struct mshv_sim_core_gang *g = mshv_sim_gang_of(cpu);
+	bool ok;
+
+	raw_spin_lock(&g->lock);
+	ok = !g->nr || g->owner == pt;
+	if (ok) {
+		g->owner = pt;
+		g->nr++;
+	}
+	raw_spin_unlock(&g->lock);
+
+	return ok;
+}
+
+static void mshv_sim_gang_leave(int cpu)
+{
+	struct mshv_sim_core_gang *g = mshv_sim_gang_of(cpu);
+
+	raw_spin_lock(&g->lock);
+	g->nr--;
+	raw_spin_unlock(&g->lock);
+}
 
 /*
  * Runnable: resumed by the VMM, not suspended by an intercept, and its
@@ -80,25 +135,40 @@ static void mshv_sim_core_halt(struct mshv_sim_vp *svp, u64 us)
 	__set_current_state(TASK_RUNNING);
 }
 
-/* Run one time slice of compute on this CPU, then move to the next CPU */
+/*
+ * Run one time slice of compute on this CPU, then move to the next CPU.
+ * While a sibling runs a VP of another partition, wait a little and move
+ * on instead.
+ */
 static void mshv_sim_core_compute(struct mshv_sim_vp *svp)
 {
+	struct mshv_partition *pt = svp->vp.vp_partition;
+	bool busy = false;
 	u64 slice = 0, ran;
 	int cpu = -1;
 
 	while (svp->compute_left_ns && slice < MSHV_SIM_CORE_SLICE_NS &&
 	       !kthread_should_stop() && mshv_sim_core_runnable(svp)) {
-		/* Until the slice ends or a root interrupt comes */
 		local_irq_disable();
+		cpu = smp_processor_id();
+		if (!mshv_sim_gang_enter(cpu, pt)) {
+			local_irq_enable();
+			busy = true;
+			break;
+		}
+		/* Until the slice ends or a root interrupt comes */
 		ran = mshv_sim_compute(svp, MSHV_SIM_CORE_SLICE_NS - slice,
 				       &cpu);
+		mshv_sim_gang_leave(cpu);
 		local_irq_enable();
 		slice += ran;
 		mshv_sim_account(svp, cpu, 0, true, false);
 		cond_resched();
 	}
 
-	if (cpu >= 0 && slice >= MSHV_SIM_CORE_SLICE_NS)
+	if (busy)
+		usleep_range(100, 200);
+	if (cpu >= 0 && (busy || slice >= MSHV_SIM_CORE_SLICE_NS))
 		set_cpus_allowed_ptr(current,
 				     cpumask_of(cpumask_next_wrap(cpu,
 								  cpu_online_mask)));

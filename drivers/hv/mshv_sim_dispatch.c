@@ -15,7 +15,9 @@
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/smp.h>
+#include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 #include <asm/mshyperv.h>
 #if IS_ENABLED(CONFIG_X86)
 #include <asm/apic.h>
@@ -26,6 +28,59 @@
 
 /* Whether the simulator's backend is installed; under mshv_sim_lock */
 static bool mshv_sim_installed;
+
+/**
+ * struct mshv_sim_lp - What the hypervisor knows of one logical processor
+ * @guest: the partition whose VP runs guest code on it, or NULL
+ * @cross_ns: guest time it ran while an SMT sibling ran a VP of another
+ *	partition, summed over its siblings
+ * @same_ns: the same, for VPs of the same partition
+ *
+ * Written by the CPU itself with local interrupts disabled (in
+ * mshv_sim_compute()); @guest is read by its siblings, the counters by
+ * MSHV_SIM_GET_SMT_STATS, with READ_ONCE().
+ */
+struct mshv_sim_lp {
+	struct mshv_partition *guest;
+	u64 cross_ns;
+	u64 same_ns;
+};
+
+static DEFINE_PER_CPU(struct mshv_sim_lp, mshv_sim_lp);
+
+void mshv_sim_smt_stats(int cpu, u64 *cross_ns, u64 *same_ns)
+{
+	struct mshv_sim_lp *lp;
+
+	*cross_ns = 0;
+	*same_ns = 0;
+	if (!cpu_possible(cpu))
+		return;
+	lp = per_cpu_ptr(&mshv_sim_lp, cpu);
+	*cross_ns = READ_ONCE(lp->cross_ns);
+	*same_ns = READ_ONCE(lp->same_ns);
+}
+
+/* Add @delta ns of guest time on @cpu to its co-execution records. */
+static void mshv_sim_smt_account(struct mshv_sim_lp *lp, int cpu,
+				 const struct cpumask *siblings,
+				 struct mshv_partition *me, u64 delta)
+{
+	struct mshv_partition *other;
+	int s;
+
+	for_each_cpu(s, siblings) {
+		if (s == cpu)
+			continue;
+		other = READ_ONCE(per_cpu_ptr(&mshv_sim_lp, s)->guest);
+		if (!other)
+			continue;
+		if (other == me)
+			WRITE_ONCE(lp->same_ns, lp->same_ns + delta);
+		else
+			WRITE_ONCE(lp->cross_ns, lp->cross_ns + delta);
+	}
+}
 
 static enum hrtimer_restart mshv_sim_halt_timer_fn(struct hrtimer *t)
 {
@@ -106,24 +161,34 @@ bool mshv_sim_must_return(struct mshv_sim_vp *svp)
 
 u64 mshv_sim_compute(struct mshv_sim_vp *svp, u64 limit_ns, int *cpu)
 {
-	u64 start, now, limit, ran, shown = 0;
+	struct mshv_partition *me = svp->vp.vp_partition;
+	u64 start, now, last, limit, ran, shown = 0;
+	const struct cpumask *siblings;
+	struct mshv_sim_lp *lp;
 
 	lockdep_assert_irqs_disabled();
 
 	*cpu = smp_processor_id();
+	lp = this_cpu_ptr(&mshv_sim_lp);
+	siblings = topology_sibling_cpumask(*cpu);
 	limit = svp->compute_left_ns;
 	if (limit_ns)
 		limit = min(limit, limit_ns);
+	WRITE_ONCE(lp->guest, me);
 	start = ktime_get_ns();
+	last = start;
 	do {
 		cpu_relax();
 		now = ktime_get_ns();
+		mshv_sim_smt_account(lp, *cpu, siblings, me, now - last);
+		last = now;
 		ran = min(now - start, svp->compute_left_ns);
 		if (ran - shown >= NSEC_PER_MSEC) {
 			mshv_sim_account(svp, *cpu, ran - shown, false, false);
 			shown = ran;
 		}
 	} while (now - start < limit && !mshv_sim_must_return(svp));
+	WRITE_ONCE(lp->guest, NULL);
 
 	mshv_sim_account(svp, *cpu, ran - shown, false, false);
 	svp->compute_left_ns -= ran;

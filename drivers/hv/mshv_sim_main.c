@@ -109,6 +109,8 @@ static u64 mshv_sim_pt_flags(u32 flags)
 		pt_flags |= BIT_ULL(MSHV_PT_BIT_VP_WORKERS);
 	if (flags & MSHV_SIM_PARTITION_VP_INLINE)
 		pt_flags |= BIT_ULL(MSHV_PT_BIT_VP_INLINE);
+	if (flags & MSHV_SIM_PARTITION_VP_SMT_SHARED)
+		pt_flags |= BIT_ULL(MSHV_PT_BIT_VP_SMT_SHARED);
 
 	return pt_flags;
 }
@@ -124,7 +126,8 @@ static long mshv_sim_ioctl_create_partition(void *owner, void __user *uarg)
 				 ARRAY_SIZE(args.reserved),
 				 MSHV_SIM_PARTITION_CORE_SCHED |
 				 MSHV_SIM_PARTITION_VP_WORKERS |
-				 MSHV_SIM_PARTITION_VP_INLINE);
+				 MSHV_SIM_PARTITION_VP_INLINE |
+				 MSHV_SIM_PARTITION_VP_SMT_SHARED);
 	if (ret)
 		return ret;
 	if (args.pt_id)
@@ -227,6 +230,7 @@ static void mshv_sim_free_partition(struct mshv_sim_partition *spt)
 		atomic64_dec(&mshv_sim_nr_vps);
 	}
 
+	mshv_vp_task_pt_release(&spt->pt);
 	kfree(spt);
 	atomic64_dec(&mshv_sim_nr_partitions);
 }
@@ -555,6 +559,37 @@ out:
 	return ret;
 }
 
+static long mshv_sim_ioctl_get_smt_stats(void __user *uarg)
+{
+	struct mshv_sim_smt_stats st;
+	u64 __user *ucross, *usame;
+	u64 cross, same;
+	u32 nr, cpu;
+	int ret;
+
+	ret = mshv_sim_copy_args(&st, sizeof(st), uarg, st.reserved,
+				 ARRAY_SIZE(st.reserved), 0);
+	if (ret)
+		return ret;
+	if (st.pad || (st.nr_cpus && (!st.cross_ns || !st.same_ns)))
+		return -EINVAL;
+
+	ucross = u64_to_user_ptr(st.cross_ns);
+	usame = u64_to_user_ptr(st.same_ns);
+	nr = min(st.nr_cpus, nr_cpu_ids);
+	for (cpu = 0; cpu < nr; cpu++) {
+		mshv_sim_smt_stats(cpu, &cross, &same);
+		if (put_user(cross, ucross + cpu) || put_user(same, usame + cpu))
+			return -EFAULT;
+	}
+
+	st.nr_cpus = nr_cpu_ids;
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+
+	return 0;
+}
+
 static long mshv_sim_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -571,6 +606,8 @@ static long mshv_sim_ioctl(struct file *filp, unsigned int cmd,
 		return mshv_sim_ioctl_create_vp(filp, uarg);
 	case MSHV_SIM_GET_VP_STATS:
 		return mshv_sim_ioctl_get_vp_stats(filp, uarg);
+	case MSHV_SIM_GET_SMT_STATS:
+		return mshv_sim_ioctl_get_smt_stats(uarg);
 #if IS_ENABLED(CONFIG_MSHV_INTEGRATED_SCHED)
 	/* As on /dev/mshv, which the simulator stands in for */
 	case MSHV_CHECK_EXTENSION:

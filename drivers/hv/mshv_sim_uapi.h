@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* MSHV_SIM_GET_INFO reports it; bumped on any change of this file */
-#define MSHV_SIM_VERSION		4
+#define MSHV_SIM_VERSION		5
 
 /* Steps of a VP's workload, and the longest step */
 #define MSHV_SIM_MAX_STEPS		64
@@ -80,6 +80,14 @@ struct mshv_sim_info {
  */
 #define MSHV_SIM_PARTITION_VP_WORKERS	0x2U
 #define MSHV_SIM_PARTITION_VP_INLINE	0x4U
+
+/*
+ * MSHV_SIM_CREATE_PARTITION flag: the partition's VP workers may share SMT
+ * cores with other tasks, as MSHV_PT_BIT_VP_SMT_SHARED asks of
+ * MSHV_CREATE_PARTITION (version 5).  Without
+ * CONFIG_MSHV_INTEGRATED_SCHED it fails with EINVAL.
+ */
+#define MSHV_SIM_PARTITION_VP_SMT_SHARED	0x8U
 
 /**
  * struct mshv_sim_partition_args - MSHV_SIM_CREATE/DESTROY_PARTITION
@@ -180,6 +188,33 @@ struct mshv_sim_create_vp {
  * @pad: in: 0
  * @reserved: in: 0
  */
+/**
+ * struct mshv_sim_smt_stats - MSHV_SIM_GET_SMT_STATS: SMT co-execution
+ * @size: in: sizeof(struct mshv_sim_smt_stats)
+ * @flags: in: 0
+ * @nr_cpus: in: entries at @cross_ns and @same_ns; out: nr_cpu_ids
+ * @pad: in: 0
+ * @cross_ns: in: user address of @nr_cpus __u64, or 0; out there: per CPU,
+ *	the guest time it ran while an SMT sibling ran a VP of another
+ *	partition, summed over its siblings (two siblings each count the
+ *	time they share)
+ * @same_ns: in: user address of @nr_cpus __u64, or 0; out there: the same,
+ *	for a VP of the same partition
+ * @reserved: in: 0
+ *
+ * Counted since the simulator was loaded, in both scheduler types; at most
+ * @nr_cpus entries are written to each array (version 5).
+ */
+struct mshv_sim_smt_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_cpus;
+	__u32 pad;
+	__u64 cross_ns;
+	__u64 same_ns;
+	__u64 reserved[4];
+};
+
 struct mshv_sim_vp_stats {
 	__u32 size;
 	__u32 flags;
@@ -238,5 +273,7 @@ struct mshv_sim_exit {
 	_IOW(MSHV_SIM_IOCTL, 0xF3, struct mshv_sim_create_vp)
 #define MSHV_SIM_GET_VP_STATS \
 	_IOWR(MSHV_SIM_IOCTL, 0xF4, struct mshv_sim_vp_stats)
+#define MSHV_SIM_GET_SMT_STATS \
+	_IOWR(MSHV_SIM_IOCTL, 0xF5, struct mshv_sim_smt_stats)
 
 #endif /* _MSHV_SIM_UAPI_H_ */

@@ -11,7 +11,9 @@
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/core_sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/smt.h>
 #include <linux/sched/task.h>
 #include <linux/sched/vhost_task.h>
 #include <linux/slab.h>
@@ -47,6 +49,60 @@ int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags)
 		return -EOPNOTSUPP;
 
 	pt->pt_vp_workers = root && (workers || (!inl && READ_ONCE(vp_workers)));
+	pt->pt_vp_smt_shared = pt_flags & BIT_ULL(MSHV_PT_BIT_VP_SMT_SHARED);
+
+	return 0;
+}
+
+void mshv_vp_task_pt_release(struct mshv_partition *pt)
+{
+	sched_core_cookie_put(pt->pt_core_cookie);
+	pt->pt_core_cookie = 0;
+}
+
+u32 mshv_vp_task_smt_isolation(void)
+{
+	if (!sched_smt_active())
+		return MSHV_SMT_ISOLATION_NO_SMT;
+	if (!IS_ENABLED(CONFIG_SCHED_CORE))
+		return MSHV_SMT_ISOLATION_NONE;
+	return MSHV_SMT_ISOLATION_CORE_SCHED;
+}
+
+/*
+ * The core scheduling cookie a new worker of @pt is to share, created with
+ * the first worker that needs it: 0 when none is needed (the partition
+ * opted out, or the creating thread has a cookie of its own, which the
+ * worker inherits and keeps), or -ENOMEM.  With SMT off the cookie is set
+ * all the same, so that turning SMT on later does not expose the workers.
+ * Without core scheduling they share cores with any task: say so once.
+ */
+static long mshv_vp_worker_cookie(struct mshv_partition *pt,
+				  unsigned long *cookie)
+{
+	unsigned long new, old;
+
+	*cookie = 0;
+	if (pt->pt_vp_smt_shared || sched_core_task_has_cookie(current))
+		return 0;
+
+	if (!IS_ENABLED(CONFIG_SCHED_CORE)) {
+		pr_warn_once("mshv: VP workers of different partitions may share SMT cores: no CONFIG_SCHED_CORE\n");
+		return 0;
+	}
+
+	old = READ_ONCE(pt->pt_core_cookie);
+	if (!old) {
+		new = sched_core_cookie_create();
+		if (!new)
+			return -ENOMEM;
+		old = cmpxchg(&pt->pt_core_cookie, 0, new);
+		if (old)
+			sched_core_cookie_put(new);
+		else
+			old = new;
+	}
+	*cookie = old;
 
 	return 0;
 }
@@ -139,10 +195,17 @@ static int mshv_vp_worker_start(struct mshv_vp_task *t)
 {
 	struct mshv_vp *vp = t->vp;
 	char name[TASK_COMM_LEN];
+	struct task_struct *worker;
 	struct vhost_task *vtsk;
+	unsigned long cookie;
+	long ret;
 
 	if ((current->flags & PF_KTHREAD) || !current->mm)
 		return -EINVAL;
+
+	ret = mshv_vp_worker_cookie(vp->vp_partition, &cookie);
+	if (ret)
+		return ret;
 
 	mshv_vp_worker_name(name, vp->vp_partition->pt_id, vp->vp_index);
 	vtsk = vhost_task_create(mshv_vp_worker_fn, mshv_vp_worker_killed, t,
@@ -150,9 +213,17 @@ static int mshv_vp_worker_start(struct mshv_vp_task *t)
 	if (IS_ERR(vtsk))
 		return PTR_ERR(vtsk);
 
+	worker = vhost_task_get_task(vtsk);
+	/*
+	 * Not started yet: it runs first with its partition's cookie, unless
+	 * it inherited one its creator chose meanwhile.
+	 */
+	if (cookie && !sched_core_task_has_cookie(worker))
+		sched_core_set_task_cookie(worker, cookie);
+
 	spin_lock(&t->lock);
 	t->vtsk = vtsk;
-	t->worker = vhost_task_get_task(vtsk);
+	t->worker = worker;
 	t->worker_mm = current->mm;
 	spin_unlock(&t->lock);
 

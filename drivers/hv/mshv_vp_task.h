@@ -125,12 +125,34 @@ struct mshv_vp_task {
  *
  * Sets @pt->pt_vp_workers from MSHV_PT_BIT_VP_WORKERS and
  * MSHV_PT_BIT_VP_INLINE, or from the module parameter vp_workers when
- * neither is set.
+ * neither is set, and @pt->pt_vp_smt_shared from
+ * MSHV_PT_BIT_VP_SMT_SHARED.
  *
  * Return: 0; -EINVAL when both are set; -EOPNOTSUPP when workers are asked
  * for and the hypervisor schedules VPs itself.
  */
 int mshv_vp_task_pt_mode(struct mshv_partition *pt, u64 pt_flags);
+
+/**
+ * mshv_vp_task_pt_release() - Drop what a partition holds for its VP tasks
+ * @pt: the partition, being freed; its VPs are destroyed
+ *
+ * Drops the partition's reference of its workers' core scheduling cookie;
+ * workers still exiting hold their own.
+ *
+ * Context: Process context; may sleep.
+ */
+void mshv_vp_task_pt_release(struct mshv_partition *pt);
+
+/**
+ * mshv_vp_task_smt_isolation() - How workers are kept apart on SMT cores
+ *
+ * Return: MSHV_SMT_ISOLATION_CORE_SCHED when each partition's workers get
+ * a core scheduling cookie of their own, MSHV_SMT_ISOLATION_NO_SMT when no
+ * SMT sibling is online, MSHV_SMT_ISOLATION_NONE when SMT is on and the
+ * kernel has no core scheduling (CONFIG_SCHED_CORE=n).
+ */
+u32 mshv_vp_task_smt_isolation(void);
 
 /**
  * mshv_vp_worker_name() - The name of a VP's worker thread
@@ -273,9 +295,19 @@ static inline int mshv_vp_task_pt_mode(struct mshv_partition *pt,
 {
 	/* Without the integrated scheduler these flags do not exist. */
 	if (pt_flags & (BIT_ULL(MSHV_PT_BIT_VP_WORKERS) |
-			BIT_ULL(MSHV_PT_BIT_VP_INLINE)))
+			BIT_ULL(MSHV_PT_BIT_VP_INLINE) |
+			BIT_ULL(MSHV_PT_BIT_VP_SMT_SHARED)))
 		return -EINVAL;
 	return 0;
+}
+
+static inline void mshv_vp_task_pt_release(struct mshv_partition *pt)
+{
+}
+
+static inline u32 mshv_vp_task_smt_isolation(void)
+{
+	return MSHV_SMT_ISOLATION_NONE;
 }
 
 static inline int mshv_vp_task_init(struct mshv_vp *vp)

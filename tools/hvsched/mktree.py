@@ -110,7 +110,7 @@ def parse_manifest(overlay):
                 msg.append(line)
         message = '\n'.join(msg).strip() + '\n'
         subject = message.split('\n', 1)[0]
-        if not re.match(r'^(mshv|Drivers: hv|Documentation|MAINTAINERS|selftests|tools|hyperv|vhost_task)[:/ ]', subject):
+        if not re.match(r'^(mshv|Drivers: hv|Documentation|MAINTAINERS|selftests|tools|hyperv|vhost_task|sched)[:/ ]', subject):
             die(f'{name}: subject "{subject}" does not follow "mshv: ..." style')
         if '\n\n' not in message or len(message.split('\n\n', 1)[1].strip()) < 20:
             die(f'{name}: the commit message needs a real body')

@@ -12,12 +12,19 @@
  * - wake latency: a guest that halts 200 us and computes a little, over
  *   and over: halt timer kick to guest running again, p50 and p99.
  *
- * Not a test: it prints a table and exits 0 unless something fails.
+ * Then what SMT isolation costs: two VMMs with two busy VPs on workers,
+ * each core given one VP of each partition, with isolation (the default)
+ * and without (MSHV_PT_BIT_VP_SMT_SHARED): each partition's guest time,
+ * the time siblings ran the two partitions together, and the forced idle
+ * time core scheduling charged to the workers (core_forceidle_sum).
+ *
+ * Not a test: it prints tables and exits 0 unless something fails.
  * Options: -n dispatches (20000), -e exits (4000), -w wakes (1000),
- * -c the VMM thread's CPU (1).
+ * -c the VMM thread's CPU (1), -s ms of each SMT run (2000; 0: none).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,16 +226,76 @@ static void row(const char *what, const double *v, double kthread,
 	printf("  %s\n", unit);
 }
 
+/* Turn schedstats (core_forceidle_sum) on or off; the old value, or -1 */
+static int schedstats(int on)
+{
+	const char *path = "/proc/sys/kernel/sched_schedstats";
+	char old = 0;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, &old, 1) == 1 && lseek(fd, 0, SEEK_SET) == 0 &&
+	    write(fd, on ? "1" : "0", 1) == 1)
+		ret = old == '1';
+	close(fd);
+	return ret;
+}
+
+/* SMT isolation on and off: see the top of this file */
+static int bench_smt(int fd, int ms)
+{
+	static const char * const name[2] = { "isolated (default)",
+					      "shared (SMT_SHARED)" };
+	struct sim_smt_result r[2];
+	struct sim_smt_core cores[2];
+	int i, old, ret = 0;
+
+	printf("\nSMT isolation, two partitions x two busy VPs on two cores, %d ms:\n",
+	       ms);
+	if (sim_smt_cores(cores, 2) < 2) {
+		printf("n/a: needs two cores of two SMT siblings\n");
+		return 0;
+	}
+	old = schedstats(1);
+	for (i = 0; i < 2 && !ret; i++)
+		ret = sim_scn_smt(fd, MSHV_SIM_PARTITION_VP_WORKERS |
+				  (i ? MSHV_SIM_PARTITION_VP_SMT_SHARED : 0),
+				  false, cores, ms, &r[i]);
+	if (old >= 0)
+		schedstats(old);
+	if (ret)
+		return ret;
+
+	printf("%-22s  %12s  %12s  %12s  %12s\n", "workers",
+	       "guest P0 %", "guest P1 %", "cross ms", "forceidle ms");
+	for (i = 0; i < 2; i++) {
+		/* Guest time per partition, in % of one CPU per VP */
+		printf("%-22s  %12.1f  %12.1f  %12.3f  ", name[i],
+		       (r[i].run_ns[0][0] + r[i].run_ns[0][1]) / 2 / 1e4 / ms,
+		       (r[i].run_ns[1][0] + r[i].run_ns[1][1]) / 2 / 1e4 / ms,
+		       r[i].cross_ns / 1e6);
+		if (r[i].forceidle_ms < 0)
+			printf("%12s\n", "n/a");
+		else
+			printf("%12.1f\n", r[i].forceidle_ms);
+	}
+	printf("guest %%: each partition's guest time per VP, in %% of one CPU\n");
+	printf("cross: siblings running both partitions at once (simulator's ground truth)\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	double null_ns[NR_COLS], exit_ns[NR_COLS];
 	double p50[NR_COLS], p99[NR_COLS], k50 = -1, k99 = -1;
-	int n = 20000, nexit = 4000, nwake = 1000, cpu = 1;
+	int n = 20000, nexit = 4000, nwake = 1000, cpu = 1, smt_ms = 2000;
 	int fd, c, opt, other, ret = 0;
 	bool tasks;
 
-	while ((opt = getopt(argc, argv, "n:e:w:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:e:w:c:s:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = atoi(optarg);
@@ -242,9 +309,12 @@ int main(int argc, char **argv)
 		case 'c':
 			cpu = atoi(optarg);
 			break;
+		case 's':
+			smt_ms = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-n dispatches] [-e exits] [-w wakes] [-c cpu]\n",
+				"usage: %s [-n dispatches] [-e exits] [-w wakes] [-c cpu] [-s smt_ms]\n",
 				argv[0]);
 			return 2;
 		}
@@ -290,8 +360,8 @@ int main(int argc, char **argv)
 			ret = 0;
 		}
 	}
-	close(fd);
 	if (ret) {
+		close(fd);
 		printf("mshv_sim bench: failed: %s\n", strerror(-ret));
 		return 1;
 	}
@@ -316,5 +386,16 @@ int main(int argc, char **argv)
 	else
 		printf("kthread: a plain kernel thread woken by an hrtimer every %d us on CPU %d\n",
 		       HALT_US, cpu);
+
+	/* The workers inherit this thread's affinity: free them first */
+	if (tasks && smt_ms > 0)
+		ret = sim_pin_task(0, 0, nr_cpus - 1);
+	if (tasks && smt_ms > 0 && !ret)
+		ret = bench_smt(fd, smt_ms);
+	close(fd);
+	if (ret) {
+		printf("mshv_sim bench: SMT: failed: %s\n", strerror(-ret));
+		return 1;
+	}
 	return 0;
 }

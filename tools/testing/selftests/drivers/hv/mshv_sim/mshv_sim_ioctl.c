@@ -48,6 +48,7 @@ static const unsigned long uapi_ioctls[] = {
 	/* and those of the simulator's control file, of the same type */
 	MSHV_SIM_GET_INFO, MSHV_SIM_CREATE_PARTITION,
 	MSHV_SIM_DESTROY_PARTITION, MSHV_SIM_CREATE_VP, MSHV_SIM_GET_VP_STATS,
+	MSHV_SIM_GET_SMT_STATS,
 };
 
 /* The distinct (direction, size) pairs of uapi_ioctls[]; returns how many */

@@ -253,6 +253,43 @@ int sim_cancel(int vp_fd)
 	return ioctl(vp_fd, MSHV_CANCEL_RUN_VP, 0) ? -errno : 0;
 }
 
+int sim_smt_stats(int fd, __u64 *cross_ns, __u64 *same_ns)
+{
+	__u64 cross[SIM_MAX_CPUS], same[SIM_MAX_CPUS];
+	struct mshv_sim_smt_stats st = {
+		.size = sizeof(st),
+		.nr_cpus = SIM_MAX_CPUS,
+		.cross_ns = (__u64)(uintptr_t)cross,
+		.same_ns = (__u64)(uintptr_t)same,
+	};
+	__u32 i;
+	int ret;
+
+	ret = sim_ioctl(fd, MSHV_SIM_GET_SMT_STATS, &st);
+	if (ret)
+		return ret;
+	*cross_ns = 0;
+	*same_ns = 0;
+	for (i = 0; i < st.nr_cpus && i < SIM_MAX_CPUS; i++) {
+		*cross_ns += cross[i];
+		*same_ns += same[i];
+	}
+	/* Each CPU of a pair counts the time they share */
+	*cross_ns /= 2;
+	*same_ns /= 2;
+	return 0;
+}
+
+long long sim_core_cookie(pid_t tid)
+{
+	__u64 id = 0;
+
+	if (prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, tid,
+		  PR_SCHED_CORE_SCOPE_THREAD, (unsigned long)&id))
+		return -errno;
+	return (long long)id;
+}
+
 int sim_vp_task_flags(int vp_fd, __u32 flags, struct mshv_vp_task_info *task)
 {
 	memset(task, 0, sizeof(*task));
@@ -312,47 +349,6 @@ pid_t sim_gettid(void)
 	return syscall(SYS_gettid);
 }
 
-bool sim_cpu_nohz_full(int cpu)
-{
-	char buf[256], *p, *end;
-	long lo, hi;
-	int fd = open("/sys/devices/system/cpu/nohz_full", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	for (p = buf; *p >= '0' && *p <= '9'; p = end + (*end == ',')) {
-		lo = strtol(p, &end, 10);
-		hi = lo;
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		if (cpu >= lo && cpu <= hi)
-			return true;
-	}
-	return false;
-}
-
-int sim_pin_self(int cpu)
-{
-	return sim_pin_task(0, cpu, cpu);
-}
-
-int sim_pin_task(pid_t tid, int lo, int hi)
-{
-	cpu_set_t set;
-	int cpu;
-
-	CPU_ZERO(&set);
-	for (cpu = lo; cpu <= hi; cpu++)
-		CPU_SET(cpu, &set);
-	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
-}
-
 /* Read a small text file into @buf, without its trailing newline */
 static int sim_read_file(const char *path, char *buf, size_t len)
 {
@@ -369,6 +365,79 @@ static int sim_read_file(const char *path, char *buf, size_t len)
 		n--;
 	buf[n] = 0;
 	return 0;
+}
+
+/* Whether CPU list @buf ("3", "2-3,5") holds @cpu */
+static bool sim_cpulist_has(const char *buf, int cpu)
+{
+	const char *p;
+	char *end;
+	long lo, hi;
+
+	for (p = buf; *p >= '0' && *p <= '9'; p = end + (*end == ',')) {
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			return true;
+	}
+	return false;
+}
+
+bool sim_cpu_nohz_full(int cpu)
+{
+	char buf[256];
+
+	if (sim_read_file("/sys/devices/system/cpu/nohz_full", buf,
+			  sizeof(buf)))
+		return false;
+	return sim_cpulist_has(buf, cpu);
+}
+
+int sim_smt_cores(struct sim_smt_core *cores, int max)
+{
+	int nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	bool used[SIM_MAX_CPUS] = { false };
+	char path[96], buf[256];
+	int n = 0, c, s;
+
+	for (c = 0; c < nr_cpus && c < SIM_MAX_CPUS && n < max; c++) {
+		if (used[c])
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+			 c);
+		if (sim_read_file(path, buf, sizeof(buf)))
+			continue;
+		for (s = c + 1; s < nr_cpus && s < SIM_MAX_CPUS; s++)
+			if (!used[s] && sim_cpulist_has(buf, s))
+				break;
+		if (s >= nr_cpus || s >= SIM_MAX_CPUS)
+			continue;
+		used[c] = true;
+		used[s] = true;
+		cores[n].cpu[0] = c;
+		cores[n].cpu[1] = s;
+		n++;
+	}
+	return n;
+}
+
+int sim_pin_self(int cpu)
+{
+	return sim_pin_task(0, cpu, cpu);
+}
+
+int sim_pin_task(pid_t tid, int lo, int hi)
+{
+	cpu_set_t set;
+	int cpu;
+
+	CPU_ZERO(&set);
+	for (cpu = lo; cpu <= hi; cpu++)
+		CPU_SET(cpu, &set);
+	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
 }
 
 static int sim_write_file(const char *path, const char *val)
@@ -779,6 +848,10 @@ static void sim_vmm_child(const struct sim_vmm_cfg *cfg, pid_t parent,
 		r.err = sim_pin_self(cfg->cpu);
 	if (!r.err && cfg->cgroup)
 		r.err = sim_cg_move(cfg->cgroup, 0);
+	if (!r.err && cfg->core_cookie &&
+	    prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0,
+		  PR_SCHED_CORE_SCOPE_THREAD_GROUP, 0))
+		r.err = -errno;
 	if (!r.err && fd < 0) {
 		fd = sim_open();
 		r.err = fd < 0 ? fd : 0;
@@ -1085,3 +1158,115 @@ out_cg:
 	sim_cg_remove(cg[0]);
 	return ret;
 }
+
+/* A task's core_forceidle_sum (/proc/PID/task/TID/sched) in ms, or -1 */
+static double sim_task_forceidle_ms(pid_t pid, pid_t tid)
+{
+	char path[64], line[128];
+	double ms = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/sched", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "core_forceidle_sum : %lf", &ms) == 1)
+			break;
+	fclose(f);
+	return ms;
+}
+
+/* The forced idle time charged to the VP tasks of @m, in ms, or -1 */
+static double sim_scn_forceidle_ms(const struct sim_vmm *m, bool workers)
+{
+	double sum = 0, ms;
+	int p, i;
+
+	for (p = 0; p < 2; p++) {
+		for (i = 0; i < m[p].nr_vps; i++) {
+			ms = sim_task_forceidle_ms(m[p].pid, workers ?
+						   m[p].task[i].tid :
+						   m[p].vcpu_tid[i]);
+			if (ms < 0)
+				return -1;
+			sum += ms;
+		}
+	}
+	return sum;
+}
+
+int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie,
+		const struct sim_smt_core *cores,
+		int ms, struct sim_smt_result *r)
+{
+	static const struct mshv_sim_step busy[] = { SIM_COMPUTE(100000) };
+	bool core = pt_flags & MSHV_SIM_PARTITION_CORE_SCHED;
+	bool workers = pt_flags & MSHV_SIM_PARTITION_VP_WORKERS;
+	struct sim_vmm_cfg cfg = {
+		.ctl_fd = fd,
+		.pt_flags = pt_flags,
+		.nr_vps = 2,
+		.steps = busy,
+		.nr_steps = 1,
+		.cpu = -1,
+		.core_cookie = vmm_cookie,
+	};
+	__u64 pt0, vp0, cross0, same0;
+	struct sim_window w[2][2];
+	struct sim_vmm m[2];
+	double fi0 = -1;
+	int p, i, ret;
+	pid_t tid;
+
+	memset(r, 0, sizeof(*r));
+	r->forceidle_ms = -1;
+	ret = sim_live(fd, &pt0, &vp0);
+	if (ret)
+		return ret;
+	for (p = 0; p < 2; p++) {
+		m[p].pid = -1;
+		m[p].pt_id = 0;
+	}
+	for (p = 0; p < 2 && !ret; p++) {
+		ret = sim_vmm_spawn(&m[p], &cfg);
+		if (!ret)
+			ret = sim_vmm_run(&m[p]);
+	}
+	/* Core i runs VP i of both partitions: sibling p, partition p's */
+	for (p = 0; p < 2 && !ret && !core; p++) {
+		for (i = 0; i < 2 && !ret; i++) {
+			tid = workers ? m[p].task[i].tid : m[p].vcpu_tid[i];
+			ret = tid > 0 ? sim_pin_task(tid, cores[i].cpu[p],
+						     cores[i].cpu[p]) : -ESRCH;
+		}
+	}
+	if (ret)
+		return sim_scn_end(fd, m, 2, pt0, vp0, ret);
+
+	sim_sleep_ms(300);
+	ret = sim_smt_stats(fd, &cross0, &same0);
+	if (!core)
+		fi0 = sim_scn_forceidle_ms(m, workers);
+	for (p = 0; p < 2 && !ret; p++)
+		for (i = 0; i < 2 && !ret; i++)
+			ret = sim_window_start(fd, m[p].pt_id, i, &w[p][i]);
+	sim_sleep_ms(ms);
+	for (p = 0; p < 2 && !ret; p++) {
+		for (i = 0; i < 2 && !ret; i++) {
+			ret = sim_window_end(fd, m[p].pt_id, i, &w[p][i]);
+			r->run_ns[p][i] = w[p][i].run_ns;
+		}
+	}
+	if (!ret)
+		ret = sim_smt_stats(fd, &r->cross_ns, &r->same_ns);
+	r->cross_ns -= cross0;
+	r->same_ns -= same0;
+	if (fi0 >= 0) {
+		r->forceidle_ms = sim_scn_forceidle_ms(m, workers);
+		if (r->forceidle_ms >= 0)
+			r->forceidle_ms -= fi0;
+	}
+	return sim_scn_end(fd, m, 2, pt0, vp0, ret);
+}
+

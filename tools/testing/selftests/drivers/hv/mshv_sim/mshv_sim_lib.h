@@ -147,6 +147,30 @@ pid_t sim_gettid(void);
  * as "3" or "2-3,5"; "(null)" or no file: none is)
  */
 bool sim_cpu_nohz_full(int cpu);
+/**
+ * struct sim_smt_core - Two SMT siblings of one core
+ * @cpu: the core's two lowest online CPUs
+ */
+struct sim_smt_core {
+	int cpu[2];
+};
+
+/*
+ * Cores with at least two online SMT siblings, in @cores[0 .. @max - 1];
+ * returns how many
+ */
+int sim_smt_cores(struct sim_smt_core *cores, int max);
+/*
+ * The simulator's SMT co-execution records since it was loaded, summed
+ * over all CPUs: the time SMT siblings ran VPs of different partitions
+ * (@cross_ns) and of the same partition (@same_ns) at the same time
+ */
+int sim_smt_stats(int fd, __u64 *cross_ns, __u64 *same_ns);
+/*
+ * The core scheduling cookie of thread @tid (0: the caller), as
+ * PR_SCHED_CORE_GET shows it (0: none), or -errno
+ */
+long long sim_core_cookie(pid_t tid);
 /* Pin the calling thread to @cpu; -errno */
 int sim_pin_self(int cpu);
 /* Set the affinity of thread @tid (0: the caller) to CPUs @lo .. @hi */
@@ -295,6 +319,9 @@ int sim_cg_remove(const char *cg);
  * @cgroup: NULL, or the group the child joins before it creates anything
  * @cpu: -1, or the CPU the child pins itself to before it creates
  *	anything (its vCPU threads, and workers, inherit that)
+ * @core_cookie: the child gives its process a core scheduling cookie of
+ *	its own before it creates anything (prctl(PR_SCHED_CORE_CREATE) for
+ *	its thread group): the VMM's isolation recipe
  */
 struct sim_vmm_cfg {
 	int ctl_fd;
@@ -305,6 +332,7 @@ struct sim_vmm_cfg {
 	__u64 loops;
 	const char *cgroup;
 	int cpu;
+	bool core_cookie;
 };
 
 /**
@@ -362,5 +390,31 @@ int sim_scn_table3(int fd, bool core, int cpu, int ms, double *prod,
  * per 100 ms: its guest time over @ms, in % of one CPU
  */
 int sim_scn_cap(int fd, bool core, int cpu, int max_us, int ms, double *pct);
+
+/**
+ * struct sim_smt_result - What sim_scn_smt() measured
+ * @run_ns: the guest time of each VP, [partition][VP]
+ * @cross_ns: the time SMT siblings ran VPs of the two partitions together
+ * @same_ns: the time SMT siblings ran VPs of one partition together
+ * @forceidle_ms: forced idle time charged to the VP tasks
+ *	(core_forceidle_sum, with kernel.sched_schedstats on), or -1
+ */
+struct sim_smt_result {
+	__u64 run_ns[2][2];
+	__u64 cross_ns;
+	__u64 same_ns;
+	double forceidle_ms;
+};
+
+/*
+ * SMT isolation: two VMMs with two busy VPs each, in partitions of
+ * @pt_flags, the VMMs with a core scheduling cookie of their own when
+ * @vmm_cookie.  Except under the core scheduler, VP i of both partitions
+ * is pinned to the two siblings of core @cores[i] (sim_smt_cores()), the
+ * worst placement for isolation.  Measured over @ms.
+ */
+int sim_scn_smt(int fd, __u32 pt_flags, bool vmm_cookie,
+		const struct sim_smt_core *cores,
+		int ms, struct sim_smt_result *r);
 
 #endif
